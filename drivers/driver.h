@@ -69,7 +69,7 @@ struct Outbound {
 class Driver {
  public:
   virtual ~Driver() = default;
-  virtual std::string_view name() const = 0;  // "tasmota": the device id prefix
+  virtual std::string_view name() const = 0;  // "tasmota", "shelly_gen2": used in counters and logs
   // Topic filters to subscribe to at start-up.
   virtual std::vector<std::string> subscriptions() const = 0;
   // Decode one message. Must not throw; must return not_mine for topics it does not own.

@@ -43,11 +43,9 @@ Dispatch DriverSet::decode(const Message& msg) {
 }
 
 std::optional<Outbound> DriverSet::relay_command(std::string_view device_id, bool on) const {
-  const auto colon = device_id.find(':');
-  if (colon == std::string_view::npos) return std::nullopt;
-  const std::string_view prefix = device_id.substr(0, colon);
+  // Drivers answer only for devices they have seen, so asking each in turn is unambiguous.
   for (const auto& d : drivers_) {
-    if (d->name() == prefix) return d->relay_command(device_id, on);
+    if (auto cmd = d->relay_command(device_id, on)) return cmd;
   }
   return std::nullopt;
 }
