@@ -1,0 +1,281 @@
+#include "gateway/app.h"
+
+#include <utility>  // before Asio (asio#944)
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <sys/timex.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#ifdef HEARTH_HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include "dashboard/http_server.h"
+#include "drivers/driver_set.h"
+#include "gateway/api.h"
+#include "gateway/device_registry.h"
+#include "gateway/mqtt_client.h"
+#include "gateway/pipeline.h"
+#include "gateway/store.h"
+
+namespace hearth::gateway {
+namespace {
+
+namespace net = boost::asio;
+
+void notify_systemd([[maybe_unused]] const char* state) {
+#ifdef HEARTH_HAVE_SYSTEMD
+  sd_notify(0, state);
+#endif
+}
+
+std::string random_token() {
+  std::random_device rd;  // the kernel's CSPRNG on Linux
+  static constexpr char HEX[] = "0123456789abcdef";
+  std::string token;
+  for (int i = 0; i < 32; ++i) {
+    const auto byte = rd() & 0xFFu;
+    token.push_back(HEX[byte >> 4u]);
+    token.push_back(HEX[byte & 0xFu]);
+  }
+  return token;
+}
+
+}  // namespace
+
+core::Result<std::string> load_or_create_api_token(const std::string& db_path) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(db_path).parent_path().empty() ? fs::path(".") : fs::path(db_path).parent_path();
+  const fs::path path = dir / "api-token";
+  if (std::ifstream in(path); in) {
+    std::string token;
+    std::getline(in, token);
+    if (token.size() >= 32) return token;
+  }
+  const std::string token = random_token();
+  const mode_t old = ::umask(077);
+  std::ofstream out(path, std::ios::trunc);
+  ::umask(old);
+  if (!out) return core::Error{"cannot write " + path.string()};
+  out << token << '\n';
+  if (!out.flush()) return core::Error{"cannot write " + path.string()};
+  spdlog::info("no API token configured: generated one in {} (readable by this user only)", path.string());
+  return token;
+}
+
+bool system_clock_synchronised() {
+  struct timex tx {};
+  // TIME_ERROR means the kernel considers the clock unsynchronised (no NTP yet; no RTC on a Pi).
+  if (::adjtimex(&tx) != TIME_ERROR) return true;
+  return std::filesystem::exists("/run/systemd/timesync/synchronized");
+}
+
+struct App::Impl {
+  GatewayConfig config;
+  std::string config_path;
+  Overrides overrides;
+  net::io_context io{1};
+  net::signal_set stop_signals{io, SIGTERM, SIGINT};
+  net::signal_set reload_signal{io, SIGHUP};
+  net::steady_timer commit_timer{io};
+  net::steady_timer maintenance_timer{io};
+  net::steady_timer watchdog_timer{io};
+  std::unique_ptr<Store> store;
+  DeviceRegistry registry;
+  std::optional<drivers::DriverSet> drivers;
+  std::unique_ptr<MqttClient> mqtt;
+  std::unique_ptr<Pipeline> pipeline;
+  std::unique_ptr<dashboard::HttpServer> http;
+  ApiContext api;
+  bool stopping = false;
+
+  std::string status_topic() const { return "hearth/" + config.home_id + "/status"; }
+
+  core::Result<void> open_store() {
+    auto s = Store::open(config.store);
+    if (!s) return s.error();
+    store = std::move(*s);
+    return {};
+  }
+
+  void start_mqtt() {
+    mqtt = make_paho_mqtt_client(io, config.mqtt, Will{status_topic(), "offline", true});
+    mqtt->set_message_handler([this](InboundMessage m) { pipeline->on_message(m); });
+    mqtt->set_connection_handler([this](bool connected) {
+      if (connected) mqtt->publish(status_topic(), "online", 1, true);
+    });
+    for (const auto& filter : drivers->subscriptions()) mqtt->subscribe(filter);
+    mqtt->start();
+  }
+
+  core::Result<void> start_http() {
+    dashboard::HttpServer::Options opts;
+    opts.address = config.http.address;
+    opts.port = config.http.port;
+    api.config = &config;
+    api.registry = &registry;
+    api.store = store.get();
+    api.pipeline = pipeline.get();
+    api.mqtt_stats = [this] { return mqtt->stats(); };
+    api.clock_synchronised = system_clock_synchronised;
+    api.started = core::now_ms();
+    http = std::make_unique<dashboard::HttpServer>(io, opts, [this](const dashboard::HttpRequest& req) {
+      return handle_api(req, api);
+    });
+    auto port = http->start();
+    if (!port) return core::Error{"http: cannot listen on " + config.http.address + ":" +
+                                  std::to_string(config.http.port) + ": " + port.error().message};
+    spdlog::info("http: API on http://{}:{}/api/v1/health", config.http.address, *port);
+    return {};
+  }
+
+  void flush() {
+    if (auto r = store->flush(); !r) spdlog::error("store: commit failed, will retry: {}", r.error().message);
+  }
+
+  void arm_commit_timer() {
+    commit_timer.expires_after(config.store.commit_interval);
+    commit_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      flush();
+      arm_commit_timer();
+    });
+  }
+
+  void arm_maintenance_timer(std::chrono::seconds delay) {
+    maintenance_timer.expires_after(delay);
+    maintenance_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      flush();  // rollups must see every reading of the minutes they close
+      if (auto r = store->maintain(core::now_ms()); !r) spdlog::error("store: maintenance failed: {}", r.error().message);
+      arm_maintenance_timer(std::chrono::seconds{60});
+    });
+  }
+
+  void arm_watchdog() {
+#ifdef HEARTH_HAVE_SYSTEMD
+    std::uint64_t usec = 0;
+    if (sd_watchdog_enabled(0, &usec) <= 0) return;
+    watchdog_timer.expires_after(std::chrono::microseconds{usec / 2});
+    watchdog_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      notify_systemd("WATCHDOG=1");  // only sent while the loop is responsive
+      arm_watchdog();
+    });
+#endif
+  }
+
+  void wait_for_stop() {
+    stop_signals.async_wait([this](const boost::system::error_code& ec, int signo) {
+      if (ec) return;
+      spdlog::info("received signal {}: flushing and stopping", signo);
+      shutdown();
+    });
+  }
+
+  void wait_for_reload() {
+    reload_signal.async_wait([this](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      reload();
+      wait_for_reload();
+    });
+  }
+
+  void reload() {
+    if (config_path.empty()) {
+      spdlog::info("SIGHUP: no config file to reload (running on defaults and overrides)");
+      return;
+    }
+    auto loaded = load_config_file(config_path);
+    auto next = loaded ? finalise_config(std::move(*loaded), overrides) : core::Result<GatewayConfig>(loaded.error());
+    if (!next) {
+      spdlog::error("config reload rejected, keeping the running config: {}", next.error().message);
+      return;
+    }
+    if (next->mqtt.url != config.mqtt.url || next->store.path != config.store.path ||
+        next->http.address != config.http.address || next->http.port != config.http.port ||
+        next->home_id != config.home_id) {
+      spdlog::warn("config reload: mqtt, store, http and home_id changes take effect after a restart");
+    }
+    config.devices = next->devices;
+    config.ingest = next->ingest;
+    config.log_level = next->log_level;
+    if (!next->http.api_token.empty()) config.http.api_token = next->http.api_token;
+    registry.apply_settings(config.devices);
+    pipeline->set_config(config.ingest);
+    spdlog::set_level(spdlog::level::from_str(config.log_level));
+    spdlog::info("config reloaded from {} ({} devices configured)", config_path, config.devices.size());
+  }
+
+  void shutdown() {
+    if (stopping) return;
+    stopping = true;
+    notify_systemd("STOPPING=1");
+    commit_timer.cancel();
+    maintenance_timer.cancel();
+    watchdog_timer.cancel();
+    reload_signal.cancel();
+    if (http) http->stop();
+    flush();
+    if (mqtt) mqtt->stop();  // publishes "offline" (retained) before disconnecting
+    io.stop();
+  }
+
+  int run() {
+    for (const auto& line : describe_config(config)) spdlog::info("{}", line);
+    if (auto r = open_store(); !r) {
+      spdlog::critical("{}", r.error().message);
+      return 1;
+    }
+    if (config.http.api_token.empty()) {
+      auto token = load_or_create_api_token(config.store.path);
+      if (!token) {
+        spdlog::critical("{}", token.error().message);
+        return 1;
+      }
+      config.http.api_token = *token;
+    }
+    drivers.emplace(drivers::DriverSet::make_default(config.drivers));
+    registry.apply_settings(config.devices);
+    pipeline = std::make_unique<Pipeline>(*drivers, *store, registry, config.ingest,
+                                          [this](const std::string& filter) { mqtt->subscribe(filter); });
+    if (auto r = pipeline->restore(); !r) spdlog::warn("could not restore state from the database: {}", r.error().message);
+    spdlog::info("store: {} devices known from previous runs", registry.size());
+    if (auto r = start_http(); !r) {
+      spdlog::critical("{}", r.error().message);
+      return 1;
+    }
+    start_mqtt();
+    wait_for_stop();
+    wait_for_reload();
+    arm_commit_timer();
+    arm_maintenance_timer(std::chrono::seconds{5});
+    arm_watchdog();
+    if (!system_clock_synchronised()) {
+      spdlog::warn("system clock not synchronised yet: readings are stamped with the current clock");
+    }
+    notify_systemd("READY=1");
+    io.run();
+    spdlog::info("stopped: {} readings stored this run", store->stats().readings_committed);
+    return 0;
+  }
+};
+
+App::App(GatewayConfig config, std::string config_path, Overrides overrides) : impl_(std::make_unique<Impl>()) {
+  impl_->config = std::move(config);
+  impl_->config_path = std::move(config_path);
+  impl_->overrides = std::move(overrides);
+}
+
+App::~App() = default;
+
+int App::run() { return impl_->run(); }
+
+}  // namespace hearth::gateway

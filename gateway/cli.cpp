@@ -1,0 +1,151 @@
+// hearth: the command-line tool for a gateway's database (list devices, query and export readings).
+#include <CLI/CLI.hpp>
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <limits>
+
+#include "gateway/store.h"
+
+namespace {
+
+using namespace hearth;
+using gateway::Store;
+
+std::string iso_utc(std::int64_t ms) {
+  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+  return buf;
+}
+
+// CSV field quoting (RFC 4180) for ids that may contain commas or quotes.
+std::string csv(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  return out + "\"";
+}
+
+std::unique_ptr<Store> open_store(const std::string& path) {
+  if (!std::filesystem::exists(path)) {
+    std::cerr << "hearth: no database at " << path << "\n";
+    std::exit(2);
+  }
+  gateway::StoreConfig cfg;
+  cfg.path = path;
+  auto store = Store::open(cfg);
+  if (!store) {
+    std::cerr << "hearth: " << store.error().message << "\n";
+    std::exit(2);
+  }
+  return std::move(*store);
+}
+
+std::string actor() {
+  const char* user = std::getenv("USER");
+  return std::string("cli:") + (user != nullptr ? user : std::to_string(::getuid()));
+}
+
+int list_devices(const std::string& db) {
+  auto store = open_store(db);
+  auto rows = store->devices();
+  if (!rows) {
+    std::cerr << "hearth: " << rows.error().message << "\n";
+    return 1;
+  }
+  std::cout << "id,driver,model,name,first_seen,last_seen\n";
+  for (const auto& d : *rows) {
+    std::cout << csv(d.id) << ',' << d.driver << ',' << csv(d.model) << ',' << csv(d.announced_name) << ','
+              << iso_utc(d.first_seen_ms) << ',' << iso_utc(d.last_seen_ms) << '\n';
+  }
+  store->audit(actor(), "list_devices", "");
+  return 0;
+}
+
+int write_series(Store& store, std::ostream& out, const std::string& device, const std::string& metric_name,
+                 std::int64_t from, std::int64_t to, gateway::Resolution res, bool with_ids) {
+  const auto metric = core::metric_from_string(metric_name);
+  if (!metric) {
+    std::cerr << "hearth: unknown metric " << metric_name << "\n";
+    return 2;
+  }
+  auto points = store.readings(device, *metric, from, to, res, std::numeric_limits<std::int32_t>::max());
+  if (!points) {
+    std::cerr << "hearth: " << points.error().message << "\n";
+    return 1;
+  }
+  for (const auto& p : *points) {
+    if (with_ids) out << csv(device) << ',' << metric_name << ',';
+    out << p.ts_ms << ',' << iso_utc(p.ts_ms) << ',' << p.value;
+    if (res != gateway::Resolution::raw) out << ',' << p.min << ',' << p.max << ',' << p.count;
+    out << '\n';
+  }
+  store.audit(actor(), "read_readings", device + " " + metric_name);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"hearth - query a Hearth gateway's database"};
+  cli.require_subcommand(1);
+  std::string db = "/var/lib/hearth/hearth.db";
+  cli.add_option("--db", db, "database path")->capture_default_str();
+
+  auto* devices = cli.add_subcommand("devices", "list known devices as CSV");
+
+  std::string device, metric, resolution = "raw";
+  std::int64_t from = 0, to = std::numeric_limits<std::int64_t>::max();
+  auto* readings = cli.add_subcommand("readings", "one device's readings as CSV (ts_ms,time_utc,value)");
+  readings->add_option("--device", device, "device id, e.g. tasmota:kettle_plug")->required();
+  readings->add_option("--metric", metric, "metric, e.g. power_w")->required();
+  readings->add_option("--from", from, "UTC epoch ms (inclusive)");
+  readings->add_option("--to", to, "UTC epoch ms (exclusive)");
+  readings->add_option("--resolution", resolution, "raw, minute or hour")->check(CLI::IsMember({"raw", "minute", "hour"}));
+
+  std::string output = "-";
+  auto* exp = cli.add_subcommand("export", "every series as CSV (device,metric,ts_ms,time_utc,value)");
+  exp->add_option("--from", from, "UTC epoch ms (inclusive)");
+  exp->add_option("--to", to, "UTC epoch ms (exclusive)");
+  exp->add_option("--resolution", resolution, "raw, minute or hour")->check(CLI::IsMember({"raw", "minute", "hour"}));
+  exp->add_option("--output,-o", output, "file, or - for standard output");
+  CLI11_PARSE(cli, argc, argv);
+
+  const auto res = *gateway::resolution_from_string(resolution);
+  if (*devices) return list_devices(db);
+  auto store = open_store(db);
+  if (*readings) {
+    std::cout << "ts_ms,time_utc,value" << (res != gateway::Resolution::raw ? ",min,max,count" : "") << '\n';
+    return write_series(*store, std::cout, device, metric, from, to, res, false);
+  }
+  std::ofstream file;
+  if (output != "-") {
+    file.open(output, std::ios::trunc);
+    if (!file) {
+      std::cerr << "hearth: cannot write " << output << "\n";
+      return 2;
+    }
+  }
+  std::ostream& out = output == "-" ? std::cout : file;
+  out << "device,metric,ts_ms,time_utc,value" << (res != gateway::Resolution::raw ? ",min,max,count" : "") << '\n';
+  auto all = store->series();
+  if (!all) {
+    std::cerr << "hearth: " << all.error().message << "\n";
+    return 1;
+  }
+  for (const auto& [dev, met] : *all) {
+    if (int rc = write_series(*store, out, dev, met, from, to, res, true); rc != 0) return rc;
+  }
+  return 0;
+}

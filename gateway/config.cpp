@@ -1,0 +1,348 @@
+#include "gateway/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <regex>
+#include <set>
+#include <sstream>
+
+namespace hearth::gateway {
+namespace {
+
+using core::Error;
+
+// Thrown inside this file only; converted to Result at the boundary.
+struct ConfigError {
+  std::string message;
+};
+
+class Parser {
+ public:
+  explicit Parser(std::string source) : source_(std::move(source)) {}
+
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& key, const std::string& what) const {
+    std::ostringstream out;
+    out << source_;
+    if (node.IsDefined() && node.Mark().line >= 0) out << ":" << node.Mark().line + 1;
+    out << ": " << key << ": " << what;
+    throw ConfigError{out.str()};
+  }
+
+  void require_map(const YAML::Node& node, const std::string& key) const {
+    if (!node.IsMap()) fail(node, key, "expected a mapping");
+  }
+
+  // Rejects unknown keys, naming the first one found.
+  void only_keys(const YAML::Node& node, const std::string& where, const std::set<std::string>& allowed) const {
+    require_map(node, where);
+    for (const auto& kv : node) {
+      const auto key = kv.first.as<std::string>();
+      if (!allowed.contains(key)) {
+        fail(kv.first, where.empty() ? key : where + "." + key, "unknown key");
+      }
+    }
+  }
+
+  std::string str(const YAML::Node& node, const std::string& key) const {
+    if (!node.IsScalar()) fail(node, key, "expected a string");
+    const auto v = node.as<std::string>();
+    if (v.empty()) fail(node, key, "empty value");
+    return v;
+  }
+
+  bool boolean(const YAML::Node& node, const std::string& key) const {
+    bool v = false;
+    if (!node.IsScalar() || !YAML::convert<bool>::decode(node, v)) fail(node, key, "expected true or false");
+    return v;
+  }
+
+  long long integer(const YAML::Node& node, const std::string& key, long long lo, long long hi) const {
+    long long v = 0;
+    if (!node.IsScalar() || !YAML::convert<long long>::decode(node, v)) fail(node, key, "expected an integer");
+    if (v < lo || v > hi) {
+      fail(node, key, "out of range (" + std::to_string(lo) + ".." + std::to_string(hi) + ")");
+    }
+    return v;
+  }
+
+  // "500ms", "30s", "5m", "2h" or a bare number of seconds.
+  std::chrono::milliseconds duration(const YAML::Node& node, const std::string& key, std::chrono::milliseconds lo,
+                                     std::chrono::milliseconds hi) const {
+    static const std::regex RE(R"(^\s*(\d+)\s*(ms|s|m|h)?\s*$)");
+    std::smatch m;
+    const std::string text = str(node, key);
+    if (!std::regex_match(text, m, RE)) fail(node, key, "expected a duration like 500ms, 30s, 5m or 2h");
+    const long long n = std::stoll(m[1].str());
+    const std::string unit = m[2].matched ? m[2].str() : "s";
+    std::chrono::milliseconds v{n};
+    if (unit == "s") v = std::chrono::seconds{n};
+    if (unit == "m") v = std::chrono::minutes{n};
+    if (unit == "h") v = std::chrono::hours{n};
+    if (v < lo || v > hi) fail(node, key, "out of range");
+    return v;
+  }
+
+  std::vector<std::string> strings(const YAML::Node& node, const std::string& key) const {
+    if (!node.IsSequence()) fail(node, key, "expected a list");
+    std::vector<std::string> out;
+    for (const auto& item : node) out.push_back(str(item, key));
+    return out;
+  }
+
+  const std::string& source() const { return source_; }
+
+ private:
+  std::string source_;
+};
+
+std::string read_secret_file(const Parser& p, const YAML::Node& node, const std::string& key) {
+  const std::string path = p.str(node, key);
+  std::ifstream in(path);
+  if (!in) p.fail(node, key, "cannot read " + path);
+  std::string secret;
+  std::getline(in, secret);
+  if (secret.empty()) p.fail(node, key, path + " is empty");
+  return secret;
+}
+
+void parse_tls(const Parser& p, const YAML::Node& n, TlsConfig& tls) {
+  p.only_keys(n, "mqtt.tls", {"enabled", "ca_file", "cert_file", "key_file", "verify"});
+  if (n["enabled"]) tls.enabled = p.boolean(n["enabled"], "mqtt.tls.enabled");
+  if (n["ca_file"]) tls.ca_file = p.str(n["ca_file"], "mqtt.tls.ca_file");
+  if (n["cert_file"]) tls.cert_file = p.str(n["cert_file"], "mqtt.tls.cert_file");
+  if (n["key_file"]) tls.key_file = p.str(n["key_file"], "mqtt.tls.key_file");
+  if (n["verify"]) tls.verify = p.boolean(n["verify"], "mqtt.tls.verify");
+}
+
+void parse_mqtt(const Parser& p, const YAML::Node& n, MqttConfig& m) {
+  using std::chrono::seconds;
+  p.only_keys(n, "mqtt", {"url", "version", "client_id", "username", "password", "password_file", "tls",
+                          "keepalive", "reconnect_min", "reconnect_max"});
+  if (n["url"]) m.url = p.str(n["url"], "mqtt.url");
+  if (n["version"]) {
+    m.version = static_cast<int>(p.integer(n["version"], "mqtt.version", 3, 5));
+    if (m.version == 4) p.fail(n["version"], "mqtt.version", "use 3 (MQTT 3.1.1) or 5");
+  }
+  if (n["client_id"]) m.client_id = p.str(n["client_id"], "mqtt.client_id");
+  if (n["username"]) m.username = p.str(n["username"], "mqtt.username");
+  if (n["password"] && n["password_file"]) p.fail(n["password_file"], "mqtt.password_file", "give password or password_file, not both");
+  if (n["password"]) m.password = p.str(n["password"], "mqtt.password");
+  if (n["password_file"]) m.password = read_secret_file(p, n["password_file"], "mqtt.password_file");
+  if (n["tls"]) parse_tls(p, n["tls"], m.tls);
+  const auto secs = [&](const char* key, seconds lo, seconds hi) {
+    return std::chrono::duration_cast<seconds>(p.duration(n[key], std::string("mqtt.") + key, lo, hi));
+  };
+  if (n["keepalive"]) m.keepalive = secs("keepalive", seconds{5}, seconds{3600});
+  if (n["reconnect_min"]) m.reconnect_min = secs("reconnect_min", seconds{1}, seconds{300});
+  if (n["reconnect_max"]) m.reconnect_max = secs("reconnect_max", seconds{1}, seconds{3600});
+}
+
+void parse_store(const Parser& p, const YAML::Node& n, StoreConfig& s) {
+  using std::chrono::milliseconds;
+  p.only_keys(n, "store", {"path", "commit_interval", "raw_retention_days", "minute_retention_days",
+                           "hour_retention_days", "synchronous"});
+  if (n["path"]) s.path = p.str(n["path"], "store.path");
+  if (n["commit_interval"]) {
+    s.commit_interval = p.duration(n["commit_interval"], "store.commit_interval", milliseconds{10}, milliseconds{1000});
+  }
+  if (n["raw_retention_days"]) s.raw_retention_days = static_cast<int>(p.integer(n["raw_retention_days"], "store.raw_retention_days", 1, 3650));
+  if (n["minute_retention_days"]) s.minute_retention_days = static_cast<int>(p.integer(n["minute_retention_days"], "store.minute_retention_days", 1, 3650));
+  if (n["hour_retention_days"]) s.hour_retention_days = static_cast<int>(p.integer(n["hour_retention_days"], "store.hour_retention_days", 1, 36500));
+  if (n["synchronous"]) {
+    const auto v = p.str(n["synchronous"], "store.synchronous");
+    if (v != "full" && v != "normal") p.fail(n["synchronous"], "store.synchronous", "expected full or normal");
+    s.synchronous_full = v == "full";
+  }
+}
+
+void parse_http(const Parser& p, const YAML::Node& n, HttpConfig& h) {
+  p.only_keys(n, "http", {"address", "port", "api_token", "api_token_file"});
+  if (n["address"]) h.address = p.str(n["address"], "http.address");
+  if (n["port"]) h.port = static_cast<std::uint16_t>(p.integer(n["port"], "http.port", 0, 65535));
+  if (n["api_token"]) h.api_token = p.str(n["api_token"], "http.api_token");
+  if (n["api_token_file"]) h.api_token = read_secret_file(p, n["api_token_file"], "http.api_token_file");
+}
+
+void parse_ingest(const Parser& p, const YAML::Node& n, IngestConfig& i) {
+  p.only_keys(n, "ingest", {"max_payload_bytes", "duplicate_window"});
+  if (n["max_payload_bytes"]) {
+    i.max_payload_bytes = static_cast<std::size_t>(p.integer(n["max_payload_bytes"], "ingest.max_payload_bytes", 256, 1 << 20));
+  }
+  if (n["duplicate_window"]) {
+    i.duplicate_window = p.duration(n["duplicate_window"], "ingest.duplicate_window", std::chrono::milliseconds{0},
+                                    std::chrono::milliseconds{60000});
+  }
+}
+
+void parse_drivers(const Parser& p, const YAML::Node& n, drivers::DriverOptions& d) {
+  p.only_keys(n, "drivers", {"z2m_base_topic", "ha_discovery_prefix", "esphome_prefixes", "fahrenheit_devices",
+                             "inverted_contact_devices"});
+  if (n["z2m_base_topic"]) d.z2m_base_topic = p.str(n["z2m_base_topic"], "drivers.z2m_base_topic");
+  if (n["ha_discovery_prefix"]) d.ha_discovery_prefix = p.str(n["ha_discovery_prefix"], "drivers.ha_discovery_prefix");
+  if (n["esphome_prefixes"]) d.esphome_prefixes = p.strings(n["esphome_prefixes"], "drivers.esphome_prefixes");
+  if (n["fahrenheit_devices"]) {
+    for (auto& s : p.strings(n["fahrenheit_devices"], "drivers.fahrenheit_devices")) d.fahrenheit_devices.insert(s);
+  }
+  if (n["inverted_contact_devices"]) {
+    for (auto& s : p.strings(n["inverted_contact_devices"], "drivers.inverted_contact_devices")) {
+      d.inverted_contact_devices.insert(s);
+    }
+  }
+}
+
+void parse_devices(const Parser& p, const YAML::Node& n, std::map<std::string, DeviceSettings>& devices) {
+  p.require_map(n, "devices");
+  for (const auto& kv : n) {
+    const auto id = kv.first.as<std::string>();
+    const std::string where = "devices." + id;
+    if (id.find(':') == std::string::npos) p.fail(kv.first, where, "device ids look like <driver>:<native id>");
+    const YAML::Node& d = kv.second;
+    p.only_keys(d, where, {"name", "room", "kind", "essential", "switchable"});
+    DeviceSettings s;
+    if (d["name"]) s.name = p.str(d["name"], where + ".name");
+    if (d["room"]) s.room = p.str(d["room"], where + ".room");
+    if (d["kind"]) {
+      s.kind = p.str(d["kind"], where + ".kind");
+      const auto& kinds = appliance_kinds();
+      if (std::find(kinds.begin(), kinds.end(), s.kind) == kinds.end()) {
+        p.fail(d["kind"], where + ".kind", "unknown appliance kind '" + s.kind + "'");
+      }
+    }
+    if (d["essential"]) s.essential = p.boolean(d["essential"], where + ".essential");
+    if (d["switchable"]) s.switchable = p.boolean(d["switchable"], where + ".switchable");
+    devices[id] = s;
+  }
+}
+
+GatewayConfig parse_root(const Parser& p, const YAML::Node& root) {
+  GatewayConfig c;
+  c.source = p.source();
+  if (root.IsNull()) return c;  // an empty file means defaults
+  p.only_keys(root, "", {"home_id", "log_level", "mqtt", "store", "http", "ingest", "drivers", "devices"});
+  if (root["home_id"]) c.home_id = p.str(root["home_id"], "home_id");
+  if (root["log_level"]) c.log_level = p.str(root["log_level"], "log_level");
+  if (root["mqtt"]) parse_mqtt(p, root["mqtt"], c.mqtt);
+  if (root["store"]) parse_store(p, root["store"], c.store);
+  if (root["http"]) parse_http(p, root["http"], c.http);
+  if (root["ingest"]) parse_ingest(p, root["ingest"], c.ingest);
+  if (root["drivers"]) parse_drivers(p, root["drivers"], c.drivers);
+  if (root["devices"]) parse_devices(p, root["devices"], c.devices);
+  return c;
+}
+
+// YAML allows duplicate keys silently; we do not (a duplicate usually hides a typo).
+void reject_duplicate_keys(const Parser& p, const YAML::Node& node, const std::string& where) {
+  if (node.IsMap()) {
+    std::set<std::string> seen;
+    for (const auto& kv : node) {
+      const auto key = kv.first.as<std::string>();
+      const std::string path = where.empty() ? key : where + "." + key;
+      if (!seen.insert(key).second) p.fail(kv.first, path, "duplicate key");
+      reject_duplicate_keys(p, kv.second, path);
+    }
+  } else if (node.IsSequence()) {
+    for (const auto& item : node) reject_duplicate_keys(p, item, where);
+  }
+}
+
+bool valid_home_id(const std::string& id) {
+  static const std::regex RE("^[A-Za-z0-9_-]{1,64}$");
+  return std::regex_match(id, RE);
+}
+
+}  // namespace
+
+const std::vector<std::string>& appliance_kinds() {
+  static const std::vector<std::string> KINDS = {"kettle", "fridge",          "tv",      "heater", "cooker",
+                                                 "microwave", "washing_machine", "medical", "lamp",   "other"};
+  return KINDS;
+}
+
+core::Result<GatewayConfig> parse_config(const std::string& yaml_text, const std::string& source_name) {
+  const Parser p(source_name);
+  try {
+    const YAML::Node root = YAML::Load(yaml_text);
+    reject_duplicate_keys(p, root, "");
+    return parse_root(p, root);
+  } catch (const ConfigError& e) {
+    return Error{e.message};
+  } catch (const YAML::Exception& e) {
+    return Error{source_name + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg};
+  }
+}
+
+core::Result<GatewayConfig> load_config_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Error{path + ": cannot open config file"};
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), path);
+}
+
+core::Result<GatewayConfig> finalise_config(GatewayConfig c, const Overrides& o) {
+  if (o.mqtt_url) c.mqtt.url = *o.mqtt_url;
+  if (o.db_path) c.store.path = *o.db_path;
+  if (o.home_id) c.home_id = *o.home_id;
+  if (o.log_level) c.log_level = *o.log_level;
+  if (o.http_listen) {
+    const auto colon = o.http_listen->rfind(':');
+    if (colon == std::string::npos) return Error{"--http: expected ADDR:PORT, got '" + *o.http_listen + "'"};
+    c.http.address = o.http_listen->substr(0, colon);
+    const std::string port = o.http_listen->substr(colon + 1);
+    char* end = nullptr;
+    const long n = std::strtol(port.c_str(), &end, 10);
+    if (port.empty() || *end != '\0' || n < 0 || n > 65535) return Error{"--http: bad port '" + port + "'"};
+    c.http.port = static_cast<std::uint16_t>(n);
+    if (!c.http.address.empty() && c.http.address.front() == '[' && c.http.address.back() == ']') {
+      c.http.address = c.http.address.substr(1, c.http.address.size() - 2);
+    }
+  }
+  if (const char* token = std::getenv("HEARTH_API_TOKEN"); token != nullptr && *token != '\0') {
+    c.http.api_token = token;
+  }
+  if (!valid_home_id(c.home_id)) return Error{c.source + ": home_id: use 1-64 letters, digits, '-' or '_'"};
+  if (c.mqtt.client_id.empty()) c.mqtt.client_id = "hearthd-" + c.home_id;
+  const std::string& url = c.mqtt.url;
+  const auto scheme_end = url.find("://");
+  const std::string scheme = scheme_end == std::string::npos ? "" : url.substr(0, scheme_end);
+  if (scheme != "tcp" && scheme != "mqtt" && scheme != "ssl" && scheme != "mqtts" && scheme != "ws" && scheme != "wss") {
+    return Error{c.source + ": mqtt.url: expected tcp://, mqtt://, ssl://, mqtts://, ws:// or wss://, got '" + url + "'"};
+  }
+  if (scheme == "ssl" || scheme == "mqtts" || scheme == "wss") c.mqtt.tls.enabled = true;
+  if (c.mqtt.reconnect_min > c.mqtt.reconnect_max) {
+    return Error{c.source + ": mqtt.reconnect_min is larger than mqtt.reconnect_max"};
+  }
+  static const std::set<std::string> LEVELS = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+  if (!LEVELS.contains(c.log_level)) return Error{c.source + ": log_level: unknown level '" + c.log_level + "'"};
+  if (c.store.raw_retention_days > c.store.minute_retention_days ||
+      c.store.minute_retention_days > c.store.hour_retention_days) {
+    return Error{c.source + ": store: retention must grow from raw to minute to hour"};
+  }
+  return c;
+}
+
+std::vector<std::string> describe_config(const GatewayConfig& c) {
+  const auto secret = [](const std::string& s) { return s.empty() ? std::string("(none)") : std::string("***"); };
+  return {
+      "config: " + c.source,
+      "home_id: " + c.home_id,
+      "mqtt: url=" + c.mqtt.url + " version=" + std::to_string(c.mqtt.version) + " client_id=" + c.mqtt.client_id +
+          " username=" + (c.mqtt.username.empty() ? "(none)" : c.mqtt.username) + " password=" + secret(c.mqtt.password) +
+          " tls=" + (c.mqtt.tls.enabled ? "on" : "off"),
+      "store: path=" + c.store.path + " commit_interval_ms=" + std::to_string(c.store.commit_interval.count()) +
+          " retention_days raw/minute/hour=" + std::to_string(c.store.raw_retention_days) + "/" +
+          std::to_string(c.store.minute_retention_days) + "/" + std::to_string(c.store.hour_retention_days) +
+          " synchronous=" + (c.store.synchronous_full ? "full" : "normal"),
+      "http: " + c.http.address + ":" + std::to_string(c.http.port) + " api_token=" + secret(c.http.api_token),
+      "ingest: max_payload_bytes=" + std::to_string(c.ingest.max_payload_bytes) +
+          " duplicate_window_ms=" + std::to_string(c.ingest.duplicate_window.count()),
+      "drivers: z2m_base_topic=" + c.drivers.z2m_base_topic + " ha_discovery_prefix=" + c.drivers.ha_discovery_prefix,
+      "devices configured: " + std::to_string(c.devices.size()),
+  };
+}
+
+}  // namespace hearth::gateway

@@ -1,0 +1,93 @@
+#pragma once
+// hearthd configuration: a plain struct parsed once from YAML (strictly: unknown keys, wrong types
+// and out-of-range values are errors naming the file, line and key), then command-line overrides.
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "drivers/driver_options.h"
+
+namespace hearth::gateway {
+
+struct TlsConfig {
+  bool enabled = false;  // implied by an ssl:// or mqtts:// URL
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  bool verify = true;
+};
+
+struct MqttConfig {
+  std::string url = "tcp://127.0.0.1:1883";
+  int version = 5;  // 3 = MQTT 3.1.1, 5 = MQTT 5
+  std::string client_id;  // default hearthd-<home_id>
+  std::string username;
+  std::string password;  // or password_file; never logged
+  TlsConfig tls;
+  std::chrono::seconds keepalive{30};
+  std::chrono::seconds reconnect_min{1};
+  std::chrono::seconds reconnect_max{60};
+};
+
+struct StoreConfig {
+  std::string path = "/var/lib/hearth/hearth.db";
+  std::chrono::milliseconds commit_interval{500};  // group commit: readings durable within 1 s
+  int raw_retention_days = 14;
+  int minute_retention_days = 30;
+  int hour_retention_days = 3650;
+  bool synchronous_full = true;  // fsync every commit: survives power cuts, not only crashes
+};
+
+struct HttpConfig {
+  std::string address = "127.0.0.1";  // loopback by default
+  std::uint16_t port = 8080;
+  std::string api_token;  // from config or HEARTH_API_TOKEN; never from the command line
+};
+
+struct IngestConfig {
+  std::size_t max_payload_bytes = 64 * 1024;
+  std::chrono::milliseconds duplicate_window{1000};
+};
+
+struct DeviceSettings {
+  std::string name;
+  std::string room;
+  std::string kind = "other";  // kettle, fridge, tv, heater, cooker, microwave, washing_machine, medical, lamp, other
+  bool essential = false;      // may never be switched off
+  bool switchable = false;
+};
+
+struct GatewayConfig {
+  std::string source = "(defaults)";  // file the config came from, for messages
+  std::string home_id = "home";
+  std::string log_level = "info";
+  MqttConfig mqtt;
+  StoreConfig store;
+  HttpConfig http;
+  IngestConfig ingest;
+  drivers::DriverOptions drivers;
+  std::map<std::string, DeviceSettings> devices;
+};
+
+struct Overrides {
+  std::optional<std::string> mqtt_url;
+  std::optional<std::string> db_path;
+  std::optional<std::string> http_listen;  // ADDR:PORT
+  std::optional<std::string> home_id;
+  std::optional<std::string> log_level;
+};
+
+const std::vector<std::string>& appliance_kinds();
+
+core::Result<GatewayConfig> parse_config(const std::string& yaml_text, const std::string& source_name);
+core::Result<GatewayConfig> load_config_file(const std::string& path);
+// Applies overrides, HEARTH_API_TOKEN and derived defaults, then cross-field checks.
+core::Result<GatewayConfig> finalise_config(GatewayConfig config, const Overrides& overrides);
+// Every effective setting, secrets as ***, for the start-up log.
+std::vector<std::string> describe_config(const GatewayConfig& config);
+
+}  // namespace hearth::gateway

@@ -1,0 +1,226 @@
+// The only translation unit that includes Paho. Paho runs its callbacks on its own threads;
+// each callback does nothing but post the event into the io_context, where all state lives.
+#include <utility>  // before Asio (asio#944)
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <mqtt/async_client.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <set>
+
+#include "gateway/mqtt_client.h"
+
+namespace hearth::gateway {
+namespace {
+
+namespace net = boost::asio;
+
+std::string paho_uri(const std::string& url) {
+  // Paho C knows tcp:// and ssl://; accept the common mqtt:// and mqtts:// spellings too.
+  if (url.rfind("mqtt://", 0) == 0) return "tcp://" + url.substr(7);
+  if (url.rfind("mqtts://", 0) == 0) return "ssl://" + url.substr(8);
+  return url;
+}
+
+class PahoMqttClient final : public MqttClient, public std::enable_shared_from_this<PahoMqttClient> {
+ public:
+  PahoMqttClient(net::io_context& io, MqttConfig config, std::optional<Will> will)
+      : io_(io),
+        config_(std::move(config)),
+        will_(std::move(will)),
+        client_(paho_uri(config_.url), config_.client_id, mqtt::create_options(config_.version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1)),
+        retry_timer_(io),
+        backoff_(config_.reconnect_min),
+        alive_(std::make_shared<bool>(true)) {
+    install_callbacks();
+  }
+
+  ~PahoMqttClient() override {
+    *alive_ = false;
+    stop();
+  }
+
+  void start() override {
+    stopping_ = false;
+    connect();
+  }
+
+  void stop() override {
+    if (stopping_) return;
+    stopping_ = true;
+    retry_timer_.cancel();
+    try {
+      if (client_.is_connected()) {
+        if (will_) client_.publish(will_->topic, will_->payload, 1, will_->retained)->wait_for(std::chrono::seconds{2});
+        client_.disconnect()->wait_for(std::chrono::seconds{3});
+      }
+    } catch (const mqtt::exception& e) {
+      spdlog::warn("mqtt: disconnect: {}", e.what());
+    }
+    client_.disable_callbacks();
+    stats_.connected = false;
+  }
+
+  void subscribe(const std::string& filter) override {
+    if (!subscriptions_.insert(filter).second) return;
+    if (client_.is_connected()) subscribe_now({filter});
+  }
+
+  void publish(const std::string& topic, const std::string& payload, int qos, bool retain) override {
+    if (!client_.is_connected()) {
+      ++stats_.publish_failures;
+      return;
+    }
+    try {
+      client_.publish(topic, payload.data(), payload.size(), qos, retain);
+      ++stats_.published;
+    } catch (const mqtt::exception& e) {
+      ++stats_.publish_failures;
+      spdlog::warn("mqtt: publish to {} failed: {}", topic, e.what());
+    }
+  }
+
+  void set_message_handler(MessageHandler handler) override { on_message_ = std::move(handler); }
+  void set_connection_handler(ConnectionHandler handler) override { on_connection_ = std::move(handler); }
+  MqttStats stats() const override { return stats_; }
+
+ private:
+  // Runs `fn` on the io_context, unless this client has been destroyed by then.
+  template <typename Fn>
+  void post(Fn fn) {
+    net::post(io_, [alive = std::weak_ptr<bool>(alive_), fn = std::move(fn)]() mutable {
+      if (auto a = alive.lock(); a && *a) fn();
+    });
+  }
+
+  void install_callbacks() {
+    client_.set_message_callback([this](mqtt::const_message_ptr msg) {
+      InboundMessage in{msg->get_topic(), msg->get_payload_str(), msg->is_retained(), core::now_ms()};
+      post([this, in = std::move(in)]() mutable {
+        if (on_message_) on_message_(std::move(in));
+      });
+    });
+    client_.set_connected_handler([this](const std::string&) { post([this] { on_connected(); }); });
+    client_.set_connection_lost_handler([this](const std::string& cause) {
+      post([this, cause] { on_lost(cause); });
+    });
+  }
+
+  mqtt::connect_options build_options() const {
+    mqtt::connect_options opts;
+    opts.set_mqtt_version(config_.version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1);
+    if (config_.version == 5) opts.set_clean_start(true);
+    else opts.set_clean_session(true);
+    opts.set_keep_alive_interval(config_.keepalive);
+    opts.set_connect_timeout(std::chrono::seconds{10});
+    // Paho reconnects by itself after a lost connection; the first connect is retried by our timer.
+    opts.set_automatic_reconnect(config_.reconnect_min, config_.reconnect_max);
+    if (!config_.username.empty()) opts.set_user_name(config_.username);
+    if (!config_.password.empty()) opts.set_password(config_.password);
+    if (will_) opts.set_will(mqtt::will_options(will_->topic, will_->payload, 1, will_->retained));
+    if (config_.tls.enabled) {
+      mqtt::ssl_options ssl;
+      if (!config_.tls.ca_file.empty()) ssl.set_trust_store(config_.tls.ca_file);
+      if (!config_.tls.cert_file.empty()) ssl.set_key_store(config_.tls.cert_file);
+      if (!config_.tls.key_file.empty()) ssl.set_private_key(config_.tls.key_file);
+      ssl.set_enable_server_cert_auth(config_.tls.verify);
+      ssl.set_verify(config_.tls.verify);
+      opts.set_ssl(ssl);
+    }
+    return opts;
+  }
+
+  void connect() {
+    if (stopping_) return;
+    try {
+      auto token = client_.connect(build_options());
+      token->set_action_callback(listener_);
+    } catch (const mqtt::exception& e) {
+      spdlog::warn("mqtt: connect to {} failed: {}", config_.url, e.what());
+      schedule_retry();
+    }
+  }
+
+  void schedule_retry() {
+    if (stopping_) return;
+    spdlog::info("mqtt: retrying in {} s", backoff_.count());
+    retry_timer_.expires_after(backoff_);
+    retry_timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec) {
+      if (ec || alive.expired()) return;
+      connect();
+    });
+    backoff_ = std::min(backoff_ * 2, config_.reconnect_max);
+  }
+
+  void on_connected() {
+    ++stats_.connects;
+    stats_.connected = true;
+    backoff_ = config_.reconnect_min;
+    spdlog::info("mqtt: connected to {} (MQTT {})", config_.url, config_.version == 5 ? "5" : "3.1.1");
+    // Clean session: the broker forgot our subscriptions, so replay all of them.
+    subscribe_now({subscriptions_.begin(), subscriptions_.end()});
+    if (on_connection_) on_connection_(true);
+  }
+
+  void on_lost(const std::string& cause) {
+    ++stats_.connection_losses;
+    stats_.connected = false;
+    spdlog::warn("mqtt: connection lost{}{}; reconnecting", cause.empty() ? "" : ": ", cause);
+    if (on_connection_) on_connection_(false);
+  }
+
+  void on_connect_failed(const std::string& why) {
+    spdlog::warn("mqtt: cannot connect to {}: {}", config_.url, why);
+    schedule_retry();
+  }
+
+  void subscribe_now(const std::vector<std::string>& filters) {
+    if (filters.empty()) return;
+    try {
+      mqtt::string_collection topics(filters);
+      mqtt::iasync_client::qos_collection qos(filters.size(), 1);
+      client_.subscribe(mqtt::string_collection::create(filters), qos);
+    } catch (const mqtt::exception& e) {
+      spdlog::warn("mqtt: subscribe failed: {}", e.what());
+    }
+  }
+
+  // Paho's action listener for the connect token; posts into the io_context like everything else.
+  class ConnectListener final : public mqtt::iaction_listener {
+   public:
+    explicit ConnectListener(PahoMqttClient& owner) : owner_(owner) {}
+    void on_failure(const mqtt::token& tok) override {
+      const std::string why = "code " + std::to_string(tok.get_return_code());
+      owner_.post([o = &owner_, why] { o->on_connect_failed(why); });
+    }
+    void on_success(const mqtt::token&) override {}
+
+   private:
+    PahoMqttClient& owner_;
+  };
+
+  net::io_context& io_;
+  MqttConfig config_;
+  std::optional<Will> will_;
+  mqtt::async_client client_;
+  net::steady_timer retry_timer_;
+  std::chrono::seconds backoff_;
+  std::shared_ptr<bool> alive_;
+  ConnectListener listener_{*this};
+  std::set<std::string> subscriptions_;
+  MessageHandler on_message_;
+  ConnectionHandler on_connection_;
+  MqttStats stats_;
+  bool stopping_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<MqttClient> make_paho_mqtt_client(boost::asio::io_context& io, const MqttConfig& config,
+                                                  std::optional<Will> will) {
+  return std::make_unique<PahoMqttClient>(io, config, std::move(will));
+}
+
+}  // namespace hearth::gateway

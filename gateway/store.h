@@ -1,0 +1,97 @@
+#pragma once
+// Durable storage of readings in SQLite (WAL). Readings are queued in memory and written by
+// flush() in one transaction (group commit, driven by a timer: committed within
+// commit_interval of arrival). Raw readings are rolled up into 1-minute and hourly statistics
+// and pruned by age, so an SD card never fills. Schema changes are numbered migrations.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/energy_counter.h"
+#include "core/reading.h"
+#include "core/result.h"
+#include "gateway/config.h"
+
+namespace hearth::gateway {
+
+struct DeviceRow {
+  std::string id;
+  std::string driver;
+  std::string model;
+  std::string firmware;
+  std::string announced_name;
+  std::int64_t first_seen_ms = 0;
+  std::int64_t last_seen_ms = 0;
+};
+
+struct StoredPoint {
+  std::int64_t ts_ms = 0;
+  double value = 0.0;  // raw value, or the bucket mean
+  double min = 0.0;
+  double max = 0.0;
+  std::int64_t count = 1;
+};
+
+enum class Resolution : std::uint8_t { raw, minute, hour };
+
+struct StoreStats {
+  std::uint64_t readings_committed = 0;
+  std::uint64_t commits = 0;
+  std::uint64_t duplicates_ignored = 0;  // same series and millisecond already stored
+  std::uint64_t write_errors = 0;
+  std::int64_t last_commit_ms = 0;
+  std::size_t pending = 0;
+};
+
+class Store {
+ public:
+  static constexpr int SCHEMA_VERSION = 1;
+
+  static core::Result<std::unique_ptr<Store>> open(const StoreConfig& config);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Queue work for the next flush.
+  void append(const core::Reading& reading);
+  void save_device(const DeviceRow& device);
+  void save_energy_counter(const std::string& device_id, const core::EnergyCounterState& state);
+  // Who read or changed personal data, written with the next flush (kept with the hourly data).
+  void audit(std::string actor, std::string action, std::string target);
+  core::Result<std::vector<std::vector<std::string>>> audit_log(std::size_t limit) const;
+
+  core::Result<void> flush();  // one transaction for everything queued
+  std::size_t pending() const;
+  const StoreStats& stats() const { return stats_; }
+
+  // Rolls up closed minutes/hours up to `now` and prunes by retention. Returns rows rolled up.
+  core::Result<std::size_t> maintain(core::TimePoint now);
+  // After the wall clock jumps backwards, buckets from `from` on are recomputed.
+  void rewind_rollups(core::TimePoint from);
+
+  core::Result<std::vector<DeviceRow>> devices() const;
+  // Every (device id, metric name) that has data.
+  core::Result<std::vector<std::pair<std::string, std::string>>> series() const;
+  core::Result<std::map<std::string, core::EnergyCounterState>> energy_counters() const;
+  core::Result<std::vector<StoredPoint>> readings(const std::string& device_id, core::Metric metric,
+                                                  std::int64_t from_ms, std::int64_t to_ms, Resolution resolution,
+                                                  std::size_t limit) const;
+  // Latest stored value per (device, metric), to restore state after a restart.
+  core::Result<std::vector<std::pair<std::string, core::Reading>>> latest_values() const;
+  core::Result<std::int64_t> database_bytes() const;
+
+ private:
+  struct Impl;
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+  StoreStats stats_;
+};
+
+const char* to_string(Resolution r);
+std::optional<Resolution> resolution_from_string(std::string_view s);
+
+}  // namespace hearth::gateway
