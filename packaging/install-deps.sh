@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 / Raspberry Pi OS packages Hearth needs, only those missing.
+# Usage: packaging/install-deps.sh        (build, test and demo dependencies)
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config ccache
+  libpaho-mqttpp-dev libpaho-mqtt-dev libboost1.81-dev libsqlite3-dev sqlite3 nlohmann-json3-dev
+  libyaml-cpp-dev libcli11-dev libspdlog-dev libsodium-dev libsystemd-dev
+  libgtest-dev libgmock-dev mosquitto mosquitto-clients curl
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  SUDO="sudo"
+fi
+echo "install-deps: installing ${missing[*]}"
+$SUDO apt-get update -q
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
