@@ -70,6 +70,7 @@ bool Pipeline::is_duplicate(const InboundMessage& msg) {
 }
 
 void Pipeline::note_clock(core::TimePoint received) {
+  if (!detect_clock_steps_) return;
   const auto steady = std::chrono::steady_clock::now();
   if (clock_ref_) {
     const auto wall_delta = received - clock_ref_->first;

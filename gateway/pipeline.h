@@ -51,6 +51,8 @@ class Pipeline {
   void on_message(const InboundMessage& msg);
   void set_reading_handler(ReadingFn fn) { on_reading_ = std::move(fn); }
   void set_config(const IngestConfig& config) { config_ = config; }
+  // Off when message times come from a recording rather than the wall clock.
+  void set_clock_step_detection(bool on) { detect_clock_steps_ = on; }
   const IngestCounters& counters() const { return counters_; }
   // Restores devices, energy counters and latest values from the store after a restart.
   core::Result<void> restore();
@@ -71,6 +73,7 @@ class Pipeline {
   SubscribeFn subscribe_;
   ReadingFn on_reading_;
   IngestCounters counters_;
+  bool detect_clock_steps_ = true;
   LogLimiter log_limiter_;
   struct LastPayload {
     std::size_t hash = 0;
