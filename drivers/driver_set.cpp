@@ -16,8 +16,8 @@ DriverSet::DriverSet(std::vector<std::unique_ptr<Driver>> drivers) : drivers_(st
 DriverSet DriverSet::make_default(const DriverOptions& options) {
   std::vector<std::unique_ptr<Driver>> list;
   list.push_back(make_tasmota_driver(options));
-  list.push_back(make_shelly_gen1_driver(options));
   list.push_back(make_shelly_gen2_driver(options));
+  list.push_back(make_shelly_gen1_driver(options));
   list.push_back(make_z2m_driver(options));
   list.push_back(make_ha_discovery_driver(options));
   list.push_back(make_esphome_driver(options));
