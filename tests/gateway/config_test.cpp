@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 
 using namespace hearth::gateway;
 
@@ -141,4 +142,14 @@ TEST(Config, DescribeHidesSecrets) {
   EXPECT_EQ(all.find("hunter2"), std::string::npos);
   EXPECT_EQ(all.find("tok-abc"), std::string::npos);
   EXPECT_NE(all.find("password=***"), std::string::npos);
+}
+
+TEST(Config, ShippedExampleParses) {
+  const auto path = std::filesystem::path(__FILE__).parent_path() / "../../packaging/hearth.yaml.example";
+  auto c = load_config_file(path.string());
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  auto f = finalise_config(std::move(*c), {});
+  ASSERT_TRUE(f.has_value()) << f.error().message;
+  EXPECT_EQ(f->home_id, "flat-7");
+  EXPECT_TRUE(f->devices.at("z2m:bedroom/oxygen").essential);
 }
