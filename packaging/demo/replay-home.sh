@@ -29,22 +29,23 @@ source_rows() {
 
 declare -A total=([kettle]=0 [dishwasher]=0 [washing_machine]=0 [microwave]=0 [house_meter]=0)
 while true; do
-  minute=0
   while IFS=, read -r _ unix agg kettle dish wash micro gap; do
     [ "${gap:-0}" = "1" ] && continue
-    i=0
+    pubs=()
     for pair in "house_meter:$agg" "kettle:$kettle" "dishwasher:$dish" "washing_machine:$wash" "microwave:$micro"; do
       plug="${pair%%:*}"; watts="${pair#*:}"
       total[$plug]=$(awk -v t="${total[$plug]}" -v w="$watts" 'BEGIN { printf "%.4f", t + w / 60000 }')
       pub "tele/$plug/SENSOR" "{\"Time\":\"$(date -u -d @"$unix" +%Y-%m-%dT%H:%M:%S)\",\"ENERGY\":{\"TotalStartTime\":\"2014-04-01T00:00:00\",\"Total\":${total[$plug]},\"Yesterday\":0,\"Today\":0,\"Power\":${watts%.*},\"Voltage\":240,\"Current\":$(awk -v w="$watts" 'BEGIN { printf "%.3f", w / 240 }')}}" &
-      i=$((i + 1))
+      pubs+=($!)
     done
     # Room sensors: a gently varying living room and a colder bedroom.
     hour=$(( (unix / 3600) % 24 ))
     pub "zigbee2mqtt/living_room/climate" "{\"battery\":87,\"humidity\":52,\"linkquality\":140,\"temperature\":$(awk -v h="$hour" 'BEGIN { printf "%.1f", 18.5 + 2.5 * sin((h - 9) / 24 * 6.283) }')}" &
+    pubs+=($!)
     pub "zigbee2mqtt/bedroom/climate" "{\"battery\":91,\"humidity\":58,\"linkquality\":120,\"temperature\":$(awk -v h="$hour" 'BEGIN { printf "%.1f", 16.0 + 1.5 * sin((h - 10) / 24 * 6.283) }')}" &
-    wait
-    minute=$((minute + 1))
+    pubs+=($!)
+    # Only the publishers: a bare `wait` would also wait for the input process substitution.
+    wait "${pubs[@]}"
     sleep "$(awk -v s="$SPEED" 'BEGIN { printf "%.3f", 1 / s }')"
   done < <(source_rows)
 done
