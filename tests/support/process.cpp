@@ -165,9 +165,17 @@ std::string mosquitto_path() {
 MosquittoBroker::MosquittoBroker(const std::string& dir, std::uint16_t port)
     : dir_(dir), port_(port == 0 ? free_port() : port) {}
 
-bool MosquittoBroker::start() {
+bool MosquittoBroker::start(const std::string& extra_conf, bool anonymous) {
   const std::string conf = dir_ + "/mosquitto.conf";
-  std::ofstream(conf) << "listener " << port_ << " 127.0.0.1\nallow_anonymous true\npersistence false\n";
+  // Started as root, mosquitto drops to its own user: let it read the test's (throwaway) files.
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir_, ec)) {
+    std::filesystem::permissions(entry.path(), std::filesystem::perms::others_read, std::filesystem::perm_options::add, ec);
+  }
+  std::filesystem::permissions(dir_, std::filesystem::perms::others_read | std::filesystem::perms::others_exec,
+                               std::filesystem::perm_options::add, ec);
+  std::ofstream(conf) << "per_listener_settings false\nlistener " << port_ << " 127.0.0.1\nallow_anonymous "
+                      << (anonymous ? "true" : "false") << "\npersistence false\n" << extra_conf;
   process_ = Process({mosquitto_path(), "-c", conf}, dir_ + "/mosquitto.log");
   return wait_for_port(port_, std::chrono::seconds{5});
 }

@@ -49,7 +49,8 @@ std::string mosquitto_path();
 class MosquittoBroker {
  public:
   explicit MosquittoBroker(const std::string& dir, std::uint16_t port = 0);
-  bool start();
+  // extra_conf is appended to the generated mosquitto.conf (more listeners, auth, TLS).
+  bool start(const std::string& extra_conf = "", bool anonymous = true);
   void stop();
   std::uint16_t port() const { return port_; }
   std::string url() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
