@@ -20,6 +20,7 @@ struct MqttStats {
   std::uint64_t published = 0;
   std::uint64_t publish_failures = 0;
   bool connected = false;
+  std::uint64_t backpressure_waits = 0;  // times the broker had to wait because hearthd was behind
 };
 
 struct Will {

@@ -8,6 +8,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <set>
 
 #include "gateway/mqtt_client.h"
@@ -44,12 +47,15 @@ class PahoMqttClient final : public MqttClient, public std::enable_shared_from_t
 
   void start() override {
     stopping_ = false;
+    stopping_flag_ = false;
     connect();
   }
 
   void stop() override {
     if (stopping_) return;
     stopping_ = true;
+    stopping_flag_ = true;
+    in_flight_cv_.notify_all();
     retry_timer_.cancel();
     try {
       if (client_.is_connected()) {
@@ -84,7 +90,11 @@ class PahoMqttClient final : public MqttClient, public std::enable_shared_from_t
 
   void set_message_handler(MessageHandler handler) override { on_message_ = std::move(handler); }
   void set_connection_handler(ConnectionHandler handler) override { on_connection_ = std::move(handler); }
-  MqttStats stats() const override { return stats_; }
+  MqttStats stats() const override {
+    MqttStats s = stats_;
+    s.backpressure_waits = stats_backpressure_waits_.load();
+    return s;
+  }
 
  private:
   // Runs `fn` on the io_context, unless this client has been destroyed by then.
@@ -98,14 +108,37 @@ class PahoMqttClient final : public MqttClient, public std::enable_shared_from_t
   void install_callbacks() {
     client_.set_message_callback([this](mqtt::const_message_ptr msg) {
       InboundMessage in{msg->get_topic(), msg->get_payload_str(), msg->is_retained(), core::now_ms()};
+      wait_for_room();
       post([this, in = std::move(in)]() mutable {
         if (on_message_) on_message_(std::move(in));
+        release_slot();
       });
     });
     client_.set_connected_handler([this](const std::string&) { post([this] { on_connected(); }); });
     client_.set_connection_lost_handler([this](const std::string& cause) {
       post([this, cause] { on_lost(cause); });
     });
+  }
+
+  // Backpressure: at most MAX_IN_FLIGHT messages wait for the io_context. When full, Paho's
+  // delivery thread blocks here, stops reading the socket, and the broker holds the rest
+  // (TCP flow control), so memory stays bounded and the commit timer is never starved.
+  void wait_for_room() {
+    std::unique_lock lock(in_flight_mutex_);
+    while (in_flight_ >= MAX_IN_FLIGHT && !stopping_flag_.load()) {
+      ++stats_backpressure_waits_;
+      // Timed, so that a stop() on the io thread can never deadlock against this thread.
+      in_flight_cv_.wait_for(lock, std::chrono::milliseconds{100});
+    }
+    ++in_flight_;
+  }
+
+  void release_slot() {
+    {
+      std::lock_guard lock(in_flight_mutex_);
+      --in_flight_;
+    }
+    in_flight_cv_.notify_one();
   }
 
   mqtt::connect_options build_options() const {
@@ -214,6 +247,12 @@ class PahoMqttClient final : public MqttClient, public std::enable_shared_from_t
   ConnectionHandler on_connection_;
   MqttStats stats_;
   bool stopping_ = false;
+  static constexpr std::size_t MAX_IN_FLIGHT = 4096;
+  std::mutex in_flight_mutex_;
+  std::condition_variable in_flight_cv_;
+  std::size_t in_flight_ = 0;
+  std::atomic<bool> stopping_flag_{false};
+  std::atomic<std::uint64_t> stats_backpressure_waits_{0};
 };
 
 }  // namespace

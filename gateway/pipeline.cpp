@@ -178,7 +178,15 @@ void Pipeline::accept(core::Reading r, std::string_view driver) {
     device->latest[r.metric] = {r.value, r.ts, true};
     return;
   }
-  auto& last_ts = last_series_ts_[series_key(r)];
+  SeriesClock& clock = last_series_ts_[series_key(r)];
+  auto& last_ts = clock.assigned;
+  // Readings of one series received in the same millisecond (a backlog drained at once) are all
+  // real: stamp each a millisecond after the previous rather than let the store drop them.
+  if (r.ts == clock.received && clock.received != core::TimePoint{}) {
+    r.ts = clock.assigned + std::chrono::milliseconds{1};
+  } else {
+    clock.received = r.ts;
+  }
   const bool in_order = r.ts >= last_ts;
   if (!in_order) ++counters_.field_issues["out_of_order"];
   else last_ts = r.ts;
@@ -243,7 +251,7 @@ core::Result<void> Pipeline::restore() {
   for (const auto& [id, r] : *latest) {
     if (Device* d = registry_.find(id)) {
       d->latest[r.metric] = {r.value, r.ts, false};
-      last_series_ts_[series_key(r)] = r.ts;
+      last_series_ts_[series_key(r)] = SeriesClock{r.ts, r.ts};
       if (r.metric == core::Metric::online) d->online = r.value != 0.0;
     }
   }

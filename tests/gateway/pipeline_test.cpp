@@ -204,3 +204,17 @@ TEST_F(PipelineTest, RegistryIsBounded) {
   EXPECT_EQ(registry_.size(), 2u);
   EXPECT_EQ(pipeline_->counters().field_issues.at("too_many_devices"), 1u);
 }
+
+TEST_F(PipelineTest, SameMillisecondReadingsOfOneSeriesAreAllKept) {
+  // A backlog drained in one go: three messages of one plug share a receive millisecond.
+  send("t/plug", "power_w=100", 0);
+  send("t/plug", "power_w=200", 0);
+  send("t/plug", "power_w=300", 0);
+  const auto points = stored("fake:plug", core::Metric::power_w);
+  ASSERT_EQ(points.size(), 3u);
+  EXPECT_EQ(points[0].ts_ms, T0);
+  EXPECT_EQ(points[1].ts_ms, T0 + 1);
+  EXPECT_EQ(points[2].ts_ms, T0 + 2);
+  EXPECT_DOUBLE_EQ(points[2].value, 300.0);
+  EXPECT_EQ(store_->stats().duplicates_ignored, 0u);
+}
