@@ -10,6 +10,7 @@ namespace {
 
 constexpr std::size_t MAX_TRACKED_TOPICS = 20'000;
 constexpr auto CLOCK_STEP_TOLERANCE = std::chrono::seconds{2};
+constexpr auto SAME_BURST = std::chrono::milliseconds{1000};
 
 struct Range {
   double lo;
@@ -178,14 +179,12 @@ void Pipeline::accept(core::Reading r, std::string_view driver) {
     device->latest[r.metric] = {r.value, r.ts, true};
     return;
   }
-  SeriesClock& clock = last_series_ts_[series_key(r)];
-  auto& last_ts = clock.assigned;
+  auto& last_ts = last_series_ts_[series_key(r)];
   // Readings of one series received in the same millisecond (a backlog drained at once) are all
-  // real: stamp each a millisecond after the previous rather than let the store drop them.
-  if (r.ts == clock.received && clock.received != core::TimePoint{}) {
-    r.ts = clock.assigned + std::chrono::milliseconds{1};
-  } else {
-    clock.received = r.ts;
+  // real: stamp each a millisecond after the previous rather than let the store drop them. Only a
+  // small lag is closed this way; anything older is genuinely out of order.
+  if (last_ts != core::TimePoint{} && r.ts <= last_ts && last_ts - r.ts < SAME_BURST) {
+    r.ts = last_ts + std::chrono::milliseconds{1};
   }
   const bool in_order = r.ts >= last_ts;
   if (!in_order) ++counters_.field_issues["out_of_order"];
@@ -251,7 +250,7 @@ core::Result<void> Pipeline::restore() {
   for (const auto& [id, r] : *latest) {
     if (Device* d = registry_.find(id)) {
       d->latest[r.metric] = {r.value, r.ts, false};
-      last_series_ts_[series_key(r)] = SeriesClock{r.ts, r.ts};
+      last_series_ts_[series_key(r)] = r.ts;
       if (r.metric == core::Metric::online) d->online = r.value != 0.0;
     }
   }

@@ -80,11 +80,7 @@ class Pipeline {
     core::TimePoint at{};
   };
   std::unordered_map<std::string, LastPayload> last_payload_;
-  struct SeriesClock {
-    core::TimePoint received{};  // receive time of the series' last reading
-    core::TimePoint assigned{};  // the time it was stored under (later when several share a millisecond)
-  };
-  std::unordered_map<std::string, SeriesClock> last_series_ts_;
+  std::unordered_map<std::string, core::TimePoint> last_series_ts_;  // time the series' last reading was stored under
   // Wall vs steady clock, to notice the wall clock being stepped (NTP sync on a Pi without RTC).
   std::optional<std::pair<core::TimePoint, std::chrono::steady_clock::time_point>> clock_ref_;
 };

@@ -49,7 +49,7 @@ struct StoreStats {
 
 class Store {
  public:
-  static constexpr int SCHEMA_VERSION = 1;
+  static constexpr int SCHEMA_VERSION = 2;
 
   static core::Result<std::unique_ptr<Store>> open(const StoreConfig& config);
   ~Store();
@@ -92,6 +92,8 @@ class Store {
 };
 
 const char* to_string(Resolution r);
+// The SQL of migration `version` (1-based), for tests that build an older database.
+std::string_view migration_sql(std::size_t version);
 std::optional<Resolution> resolution_from_string(std::string_view s);
 
 }  // namespace hearth::gateway

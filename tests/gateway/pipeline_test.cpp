@@ -184,7 +184,7 @@ TEST_F(PipelineTest, RestoreBringsBackDevicesAndLatestValues) {
 TEST_F(PipelineTest, OutOfOrderReadingsAreKeptButCounted) {
   pipeline_->set_clock_step_detection(false);  // as when replaying recorded traffic
   send("t/th", "temperature_c=20", 10'000);
-  send("t/th", "temperature_c=21", 5'000);  // e.g. replayed traffic, or a clock step back
+  send("t/th", "temperature_c=21", 5'000);  // 5 s older: replayed traffic, or a clock step back
   EXPECT_EQ(pipeline_->counters().field_issues.at("out_of_order"), 1u);
   EXPECT_EQ(stored("fake:th", core::Metric::temperature_c).size(), 2u);
   EXPECT_DOUBLE_EQ(registry_.find("fake:th")->latest.at(core::Metric::temperature_c).value, 20.0);
@@ -210,11 +210,13 @@ TEST_F(PipelineTest, SameMillisecondReadingsOfOneSeriesAreAllKept) {
   send("t/plug", "power_w=100", 0);
   send("t/plug", "power_w=200", 0);
   send("t/plug", "power_w=300", 0);
+  send("t/plug", "power_w=400", 1);  // next millisecond, already taken by a bumped reading
   const auto points = stored("fake:plug", core::Metric::power_w);
-  ASSERT_EQ(points.size(), 3u);
+  ASSERT_EQ(points.size(), 4u);
   EXPECT_EQ(points[0].ts_ms, T0);
   EXPECT_EQ(points[1].ts_ms, T0 + 1);
   EXPECT_EQ(points[2].ts_ms, T0 + 2);
   EXPECT_DOUBLE_EQ(points[2].value, 300.0);
+  EXPECT_EQ(points[3].ts_ms, T0 + 3);
   EXPECT_EQ(store_->stats().duplicates_ignored, 0u);
 }

@@ -150,6 +150,44 @@ TEST(Store, EnergyCountersDevicesAndAuditPersist) {
   EXPECT_EQ((*audit)[0][2], "read_readings");
 }
 
+TEST(Store, MigratesAVersionOneDatabase) {
+  test::TempDir dir;
+  const auto path = dir.file("v1.db");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  const std::string v1 = std::string(migration_sql(1)) +
+                         "INSERT INTO series (id, device_id, metric) VALUES (7, 'tasmota:old', 'power_w');"
+                         "INSERT INTO readings (series_id, ts_ms, value) VALUES (7, 1000, 5.0), (7, 2000, 6.0);"
+                         "PRAGMA user_version = 1;";
+  ASSERT_EQ(sqlite3_exec(db, v1.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  auto s = open(path);
+  ASSERT_NE(s, nullptr);
+  const auto points = *s->readings("tasmota:old", core::Metric::power_w, 0, 10'000, Resolution::raw, 10);
+  ASSERT_EQ(points.size(), 2u);
+  EXPECT_DOUBLE_EQ(points[1].value, 6.0);
+  const auto latest = *s->latest_values();
+  ASSERT_EQ(latest.size(), 1u);
+  EXPECT_EQ(core::to_epoch_ms(latest[0].second.ts), 2000);
+  EXPECT_DOUBLE_EQ(latest[0].second.value, 6.0);
+  s->append(reading("tasmota:old", core::Metric::power_w, 7.0, 3000));
+  ASSERT_TRUE(s->flush().has_value());
+  EXPECT_DOUBLE_EQ(s->latest_values()->front().second.value, 7.0);
+}
+
+TEST(Store, LatestKeepsTheNewestEvenWhenAnOlderReadingArrivesLater) {
+  test::TempDir dir;
+  auto s = open(dir.file("h.db"));
+  s->append(reading("d:1", core::Metric::power_w, 2.0, T0 + 2000));
+  s->append(reading("d:1", core::Metric::power_w, 1.0, T0 + 1000));
+  ASSERT_TRUE(s->flush().has_value());
+  s->append(reading("d:1", core::Metric::power_w, 0.5, T0 + 500));
+  ASSERT_TRUE(s->flush().has_value());
+  const auto latest = *s->latest_values();
+  ASSERT_EQ(latest.size(), 1u);
+  EXPECT_DOUBLE_EQ(latest[0].second.value, 2.0);
+}
+
 TEST(Store, RefusesANewerSchema) {
   test::TempDir dir;
   const auto path = dir.file("h.db");
