@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <map>
 #include <set>
 #include <string>
 #include <utility>
 
+#include "drivers/driver_support.h"
 #include "drivers/json_util.h"
 
 namespace hearth::drivers {
@@ -25,19 +25,6 @@ constexpr std::array<std::string_view, 20> COMPONENTS = {
 constexpr std::array<std::string_view, 4> STATE_COMPONENTS = {"sensor", "binary_sensor", "switch", "text_sensor"};
 
 bool is_component(std::string_view c) { return std::find(COMPONENTS.begin(), COMPONENTS.end(), c) != COMPONENTS.end(); }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 // The words of an object_id ("living_room_temperature" -> living, room, temperature).
 class Words {
@@ -110,42 +97,6 @@ std::optional<Metric> infer_binary(std::string_view object_id) {
   }
   if (w.has("co") || w.contains("carbon_monoxide")) return Metric::co_detected;
   return std::nullopt;
-}
-
-std::optional<std::string_view> range_problem(Metric metric, double v) {
-  switch (metric) {
-    case Metric::power_w:
-      return v < 0 ? std::optional{reason::NEGATIVE_POWER} : std::nullopt;
-    case Metric::energy_kwh:
-    case Metric::voltage_v:
-    case Metric::current_a:
-    case Metric::illuminance_lux:
-    case Metric::co_ppm:
-      return v < 0 ? std::optional{reason::OUT_OF_RANGE} : std::nullopt;
-    case Metric::humidity_pct:
-    case Metric::battery_pct:
-      return v < 0 || v > 100 ? std::optional{reason::OUT_OF_RANGE} : std::nullopt;
-    case Metric::temperature_c:
-      return v < -273.15 ? std::optional{reason::OUT_OF_RANGE} : std::nullopt;
-    default:
-      return std::nullopt;
-  }
-}
-
-std::string_view reason_for(NumberStatus status) {
-  switch (status) {
-    case NumberStatus::no_value:
-      return reason::NO_VALUE;
-    case NumberStatus::non_finite:
-      return reason::NON_FINITE;
-    default:
-      return reason::WRONG_TYPE;
-  }
-}
-
-bool is_no_value_word(std::string_view text) {
-  const std::string t = lower(trim(text));
-  return t.empty() || t == "none" || t == "nan" || t == "unknown" || t == "unavailable";
 }
 
 // A topic split into its ESPHome parts. Node topics (status, debug) have an empty component.
@@ -262,8 +213,8 @@ class EsphomeDriver final : public Driver {
     Node& node = nodes_[t.prefix];
     const double value = word == "online" ? 1.0 : 0.0;
     Decoded out = decoded();
-    out.readings.push_back(reading(msg, base_id(t.prefix), Metric::online, value));
-    for (const auto& alias : node.aliases) out.readings.push_back(reading(msg, alias, Metric::online, value));
+    out.readings.push_back(make_reading(msg, base_id(t.prefix), Metric::online, value));
+    for (const auto& alias : node.aliases) out.readings.push_back(make_reading(msg, alias, Metric::online, value));
     return out;
   }
 
@@ -272,13 +223,9 @@ class EsphomeDriver final : public Driver {
     const auto inferred = infer_sensor(t.object_id);
     if (!inferred) return out;  // a sensor we cannot interpret without discovery: no guess
     const std::string id = assign_id(t, inferred->metric);
-    const Number n = text_to_number(msg.payload);
-    if (n.status != NumberStatus::ok) return with_issue(std::move(out), id, t.object_id, reason_for(n.status));
-    const double value = n.value * inferred->scale;
-    if (const auto problem = range_problem(inferred->metric, value)) {
-      return with_issue(std::move(out), id, t.object_id, *problem);
-    }
-    out.readings.push_back(reading(msg, id, inferred->metric, value));
+    Number n = text_to_number(msg.payload);
+    if (n.status == NumberStatus::ok) n.value *= inferred->scale;
+    emit_number(out, msg, id, t.object_id, inferred->metric, n);
     return out;
   }
 
@@ -300,7 +247,7 @@ class EsphomeDriver final : public Driver {
     if (is_no_value_word(msg.payload)) return with_issue(std::move(out), id, t.object_id, reason::NO_VALUE);
     const auto on = text_to_bool(msg.payload);
     if (!on) return with_issue(std::move(out), id, t.object_id, reason::UNKNOWN_PAYLOAD);
-    out.readings.push_back(reading(msg, id, metric, *on ? 1.0 : 0.0));
+    out.readings.push_back(make_reading(msg, id, metric, *on ? 1.0 : 0.0));
     return out;
   }
 
@@ -327,39 +274,14 @@ class EsphomeDriver final : public Driver {
 
   static std::string base_id(std::string_view prefix) { return std::string(DEVICE_PREFIX) + std::string(prefix); }
 
-  static core::Reading reading(const Message& msg, std::string id, Metric metric, double value) {
-    core::Reading r;
-    r.device_id = std::move(id);
-    r.metric = metric;
-    r.value = value;
-    r.ts = msg.received;
-    r.retained = msg.retained;
-    return r;
-  }
-
   static Decoded with_issue(Decoded out, const std::string& id, std::string_view field, std::string_view why) {
-    out.issues.push_back(FieldIssue{id, std::string(field), std::string(why)});
+    add_issue(out, id, field, why);
     return out;
   }
 
-  static Decoded decoded() {
-    Decoded out;
-    out.outcome = Outcome::decoded;
-    return out;
-  }
-
-  static Decoded ignored() {
-    Decoded out;
-    out.outcome = Outcome::ignored;
-    return out;
-  }
-
-  static Decoded rejected(std::string_view why) {
-    Decoded out;
-    out.outcome = Outcome::rejected;
-    out.reject_reason = std::string(why);
-    return out;
-  }
+  static Decoded decoded() { return with_outcome(Outcome::decoded); }
+  static Decoded ignored() { return with_outcome(Outcome::ignored); }
+  static Decoded rejected(std::string_view why) { return with_outcome(Outcome::rejected, why); }
 
   std::vector<std::string> prefixes_;                  // configured topic_prefix values
   std::array<std::string, 2> foreign_roots_;           // HA discovery prefix, Z2M base topic

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "core/units.h"
+#include "drivers/driver_support.h"
 #include "drivers/json_util.h"
 
 namespace hearth::drivers {
@@ -138,25 +139,6 @@ void substitute_base(json& cfg) {
 
 // ---- small text helpers ----
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string string_of(const json& obj, std::string_view key) {
-  if (!obj.is_object()) return {};
-  const auto it = obj.find(key);
-  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string{};
-}
-
 // How HA (Python/Jinja) would print a value, normalised for comparison: true == "True" == "true".
 std::string canonical(const json& v) {
   if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
@@ -166,10 +148,7 @@ std::string canonical(const json& v) {
 }
 
 bool is_no_value(const json& v) {
-  if (v.is_null()) return true;
-  if (!v.is_string()) return false;
-  const std::string t = canonical(v);
-  return t.empty() || t == "none" || t == "nan" || t == "unknown" || t == "unavailable";
+  return v.is_null() || (v.is_string() && is_no_value_word(v.get_ref<const std::string&>()));
 }
 
 // ---- templates: the safe subset ----
@@ -181,8 +160,6 @@ struct ValueTemplate {
 };
 
 ValueTemplate unsupported_template() { return {ValueTemplate::Kind::unsupported, {}}; }
-
-bool is_ident_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
 // Parses "['key']", "[\"key\"]" or "[0]" at the front of `rest`.
 std::optional<std::string> take_subscript(std::string_view& rest) {
@@ -355,37 +332,6 @@ Mapping map_component(std::string_view platform, const json& cfg, std::string_vi
   return {};
 }
 
-std::optional<std::string_view> range_problem(Metric metric, double v) {
-  switch (metric) {
-    case Metric::power_w:
-      return v < 0 ? std::optional{reason::NEGATIVE_POWER} : std::nullopt;
-    case Metric::energy_kwh:
-    case Metric::voltage_v:
-    case Metric::current_a:
-    case Metric::illuminance_lux:
-    case Metric::co_ppm:
-      return v < 0 ? std::optional{reason::OUT_OF_RANGE} : std::nullopt;
-    case Metric::humidity_pct:
-    case Metric::battery_pct:
-      return v < 0 || v > 100 ? std::optional{reason::OUT_OF_RANGE} : std::nullopt;
-    case Metric::temperature_c:
-      return v < -273.15 ? std::optional{reason::OUT_OF_RANGE} : std::nullopt;
-    default:
-      return std::nullopt;
-  }
-}
-
-std::string_view reason_for(NumberStatus status) {
-  switch (status) {
-    case NumberStatus::no_value:
-      return reason::NO_VALUE;
-    case NumberStatus::non_finite:
-      return reason::NON_FINITE;
-    default:
-      return reason::WRONG_TYPE;
-  }
-}
-
 bool is_topic_name(std::string_view topic) {
   return !topic.empty() && topic.find_first_of("+#") == std::string_view::npos;
 }
@@ -446,27 +392,6 @@ std::string first_identifier(const json& device) {
   return {};
 }
 
-core::Reading make_reading(const Message& msg, std::string id, Metric metric, double value) {
-  core::Reading r;
-  r.device_id = std::move(id);
-  r.metric = metric;
-  r.value = value;
-  r.ts = msg.received;
-  r.retained = msg.retained;
-  return r;
-}
-
-void add_issue(Decoded& out, const std::string& id, std::string_view field, std::string_view why) {
-  out.issues.push_back(FieldIssue{id, std::string(field), std::string(why)});
-}
-
-Decoded with_outcome(Outcome o, std::string_view why = {}) {
-  Decoded out;
-  out.outcome = o;
-  out.reject_reason = std::string(why);
-  return out;
-}
-
 // What a config says about where an entity comes from.
 struct Provenance {
   Origin origin = Origin::native;
@@ -482,13 +407,9 @@ class HaDiscoveryDriverImpl final : public HaDiscoveryDriver {
   std::string_view name() const override { return "ha_discovery"; }
   std::vector<std::string> subscriptions() const override { return {prefix_ + "/#"}; }
 
+  // Defensive: a config of an unexpected shape must not escape as an exception.
   Decoded decode(const Message& msg) override {
-    try {
-      return route(msg);
-    } catch (const std::exception&) {
-      // Defensive: a config of an unexpected shape must not escape as an exception.
-      return with_outcome(Outcome::rejected, reason::WRONG_TYPE);
-    }
+    return decode_guarded([&] { return route(msg); }, reason::WRONG_TYPE);
   }
 
   std::optional<Outbound> relay_command(std::string_view device_id, bool on) const override {
@@ -541,9 +462,9 @@ class HaDiscoveryDriverImpl final : public HaDiscoveryDriver {
       remove_config(config_topic);
       return with_outcome(Outcome::decoded);
     }
-    const auto parsed = parse_json_lenient(msg.payload);
-    if (!parsed) return with_outcome(Outcome::rejected, reason::MALFORMED_JSON);
-    if (!parsed->is_object()) return with_outcome(Outcome::rejected, reason::WRONG_TYPE);
+    std::string_view why;
+    const auto parsed = parse_json_object(msg.payload, why);
+    if (!parsed) return with_outcome(Outcome::rejected, why);
 
     bool abbreviated = false;
     const json cfg = expand(*parsed, entity_abbreviations(), abbreviated);
@@ -752,11 +673,9 @@ class HaDiscoveryDriverImpl final : public HaDiscoveryDriver {
   }
 
   static void decode_number(const Entity& e, const json& value, const Message& msg, Decoded& out) {
-    const Number n = to_number(value);
-    if (n.status != NumberStatus::ok) return add_issue(out, e.device_id, e.object_id, reason_for(n.status));
-    const double v = convert(e.conversion, n.value);
-    if (const auto problem = range_problem(*e.metric, v)) return add_issue(out, e.device_id, e.object_id, *problem);
-    out.readings.push_back(make_reading(msg, e.device_id, *e.metric, v));
+    Number n = to_number(value);
+    if (n.status == NumberStatus::ok) n.value = convert(e.conversion, n.value);
+    emit_number(out, msg, e.device_id, e.object_id, *e.metric, n);
   }
 
   // binary_sensor/switch: the rendered value is compared with payload_on/off (or state_on/off).

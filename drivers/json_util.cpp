@@ -7,22 +7,10 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "drivers/driver.h"
+
 namespace hearth::drivers {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-bool is_ident_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
 // Replaces bare nan / NaN / inf / Infinity tokens (outside strings) with null.
 std::string null_out_non_finite(std::string_view in) {
@@ -67,6 +55,30 @@ std::optional<nlohmann::json> parse_json_lenient(std::string_view payload) {
   parsed = nlohmann::json::parse(null_out_non_finite(payload), nullptr, false);
   if (parsed.is_discarded()) return std::nullopt;
   return parsed;
+}
+
+std::optional<nlohmann::json> parse_json_object(std::string_view payload, std::string_view& why) {
+  auto parsed = parse_json_lenient(payload);
+  if (!parsed) {
+    why = reason::MALFORMED_JSON;
+    return std::nullopt;
+  }
+  if (!parsed->is_object()) {
+    why = reason::WRONG_TYPE;
+    return std::nullopt;
+  }
+  return parsed;
+}
+
+const std::string* string_field(const nlohmann::json& obj, std::string_view key) {
+  const auto it = obj.find(key);
+  if (it == obj.end() || !it->is_string() || it->get_ref<const std::string&>().empty()) return nullptr;
+  return &it->get_ref<const std::string&>();
+}
+
+std::string string_of(const nlohmann::json& obj, std::string_view key) {
+  const auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string{};
 }
 
 Number text_to_number(std::string_view text) {
@@ -125,6 +137,40 @@ std::vector<std::string_view> split_topic(std::string_view topic) {
     start = slash + 1;
   }
   return levels;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+bool is_ident_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+bool is_no_value_word(std::string_view text) {
+  const std::string t = lower(trim(text));
+  return t.empty() || t == "none" || t == "nan" || t == "unknown" || t == "unavailable";
+}
+
+std::optional<int> parse_index(std::string_view s) {
+  if (s.empty() || s.size() > 4 || !std::isdigit(static_cast<unsigned char>(s.front()))) return std::nullopt;
+  int v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
+  return v;
 }
 
 }  // namespace hearth::drivers

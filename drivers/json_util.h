@@ -4,6 +4,7 @@
 #include <nlohmann/json_fwd.hpp>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -12,6 +13,14 @@ namespace hearth::drivers {
 // Parses a payload, first turning bare NaN/Infinity tokens outside strings into null.
 // Returns nullopt on malformed JSON. Never throws.
 std::optional<nlohmann::json> parse_json_lenient(std::string_view payload);
+// Same, for a payload that must be a JSON object: nullopt with `why` set to malformed_json or
+// wrong_type otherwise.
+std::optional<nlohmann::json> parse_json_object(std::string_view payload, std::string_view& why);
+
+// obj[key] when it is a non-empty string, else nullptr (also for a non-object obj).
+const std::string* string_field(const nlohmann::json& obj, std::string_view key);
+// obj[key] when it is a string (possibly empty), else "" (also for a non-object obj).
+std::string string_of(const nlohmann::json& obj, std::string_view key);
 
 enum class NumberStatus : std::uint8_t { ok, no_value, non_finite, wrong_type };
 struct Number {
@@ -30,5 +39,15 @@ std::optional<bool> text_to_bool(std::string_view text);
 
 // Splits "a/b/c" into levels.
 std::vector<std::string_view> split_topic(std::string_view topic);
+
+// ---- text helpers (ASCII) ----
+std::string_view trim(std::string_view s);
+bool iequals(std::string_view a, std::string_view b);
+std::string lower(std::string_view s);
+bool is_ident_char(char c);  // [A-Za-z0-9_]
+// "", "none", "nan", "unknown", "unavailable" (trimmed, any case): a sensor's "no reading" words.
+bool is_no_value_word(std::string_view text);
+// A small decimal channel number ("2", at most 4 digits); nullopt for anything else.
+std::optional<int> parse_index(std::string_view s);
 
 }  // namespace hearth::drivers

@@ -1,8 +1,6 @@
 #include "drivers/shelly_gen1_driver.h"
 
 #include <algorithm>
-#include <cctype>
-#include <charconv>
 #include <initializer_list>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -11,6 +9,7 @@
 #include <utility>
 
 #include "core/units.h"
+#include "drivers/driver_support.h"
 #include "drivers/json_util.h"
 
 namespace hearth::drivers {
@@ -28,101 +27,8 @@ constexpr double SENTINEL = 999.0;
 constexpr double MIN_TEMPERATURE_C = -100.0;  // below this a Shelly probe value is garbage
 constexpr double HUGE_LIMIT = 1e12;           // upper bound where only "not negative" is checked
 
-std::string_view reason_of(NumberStatus s) {
-  switch (s) {
-    case NumberStatus::no_value:
-      return reason::NO_VALUE;
-    case NumberStatus::non_finite:
-      return reason::NON_FINITE;
-    case NumberStatus::ok:
-    case NumberStatus::wrong_type:
-      break;
-  }
-  return reason::WRONG_TYPE;
-}
-
 bool one_of(std::string_view s, std::initializer_list<std::string_view> list) {
   return std::find(list.begin(), list.end(), s) != list.end();
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-std::optional<int> parse_index(std::string_view s) {
-  if (s.empty() || s.size() > 4 || !std::isdigit(static_cast<unsigned char>(s.front()))) return std::nullopt;
-  int v = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
-std::string channel_id(const std::string& base, int index) {
-  return index <= 0 ? base : base + "#" + std::to_string(index);
-}
-
-// Collects what one message yields; every reading carries the receive time and retained flag.
-class Sink {
- public:
-  explicit Sink(const Message& msg) : ts_(msg.received), retained_(msg.retained) {}
-
-  void reading(const std::string& device, Metric metric, double value) {
-    core::Reading r;
-    r.device_id = device;
-    r.metric = metric;
-    r.value = value;
-    r.ts = ts_;
-    r.retained = retained_;
-    out_.readings.push_back(std::move(r));
-  }
-  void issue(const std::string& device, std::string field, std::string_view why) {
-    out_.issues.push_back({device, std::move(field), std::string(why)});
-  }
-  std::optional<double> number(const std::string& device, const std::string& field, const Number& n) {
-    if (n.status == NumberStatus::ok) return n.value;
-    issue(device, field, reason_of(n.status));
-    return std::nullopt;
-  }
-  std::optional<double> number(const std::string& device, const std::string& field, const json& v) {
-    return number(device, field, to_number(v));
-  }
-  // A boolean reading, or an issue saying why the value is not one.
-  void flag(const std::string& device, const std::string& field, const json& v, Metric metric) {
-    if (const auto b = to_bool(v)) {
-      reading(device, metric, *b ? 1.0 : 0.0);
-    } else {
-      issue(device, field,
-            v.is_null() ? reason::NO_VALUE : (v.is_string() ? reason::UNKNOWN_PAYLOAD : reason::WRONG_TYPE));
-    }
-  }
-  // A reading if lo <= value <= hi, else an out_of_range issue.
-  void bounded(const std::string& device, const std::string& field, double v, Metric metric, double lo, double hi) {
-    if (v < lo || v > hi) {
-      issue(device, field, reason::OUT_OF_RANGE);
-    } else {
-      reading(device, metric, v);
-    }
-  }
-  Decoded& out() { return out_; }
-  Decoded finish() && {
-    const bool any = !out_.readings.empty() || !out_.issues.empty() || !out_.devices.empty();
-    out_.outcome = any ? Outcome::decoded : Outcome::ignored;
-    return std::move(out_);
-  }
-
- private:
-  Decoded out_;
-  core::TimePoint ts_;
-  bool retained_;
-};
-
-Decoded with_outcome(Outcome o, std::string_view why = {}) {
-  Decoded d;
-  d.outcome = o;
-  d.reject_reason = std::string(why);
-  return d;
 }
 
 // Temperature with the 999 sentinel, the unit the device is configured for, and a sanity floor.
@@ -141,14 +47,6 @@ void humidity(Sink& sink, const std::string& device, const std::string& field, d
     return;
   }
   sink.bounded(device, field, v, Metric::humidity_pct, 0.0, 100.0);
-}
-
-void power(Sink& sink, const std::string& device, const std::string& field, double w) {
-  if (w < 0.0) {
-    sink.issue(device, field, reason::NEGATIVE_POWER);
-  } else {
-    sink.reading(device, Metric::power_w, w);
-  }
 }
 
 void rssi(Sink& sink, const std::string& device, const std::string& field, double dbm) {
@@ -214,27 +112,16 @@ class ShellyGen1Driver final : public Driver {
   std::vector<std::string> subscriptions() const override { return {"shellies/#"}; }
 
   Decoded decode(const Message& msg) override {
-    try {
-      return decode_topic(msg);
-    } catch (const std::exception&) {
-      // Last-resort guard (e.g. allocation failure): the interface must not throw.
-      return with_outcome(Outcome::rejected, reason::UNKNOWN_PAYLOAD);
-    }
+    return decode_guarded([&] { return decode_topic(msg); }, reason::UNKNOWN_PAYLOAD);
   }
 
   std::optional<Outbound> relay_command(std::string_view device_id, bool on) const override {
-    if (!device_id.starts_with(ID_PREFIX)) return std::nullopt;
-    std::string_view id = device_id.substr(ID_PREFIX.size());
-    int index = 0;
-    if (const auto hash = id.find('#'); hash != std::string_view::npos) {
-      const auto n = parse_index(id.substr(hash + 1));
-      if (!n || *n == 0) return std::nullopt;
-      index = *n;
-      id = id.substr(0, hash);
-    }
-    const auto it = relays_.find(id);
-    if (it == relays_.end() || !it->second.contains(index)) return std::nullopt;
-    return Outbound{"shellies/" + std::string(id) + "/relay/" + std::to_string(index) + "/command", on ? "on" : "off"};
+    const auto ref = parse_channel_id(device_id, ID_PREFIX);
+    if (!ref) return std::nullopt;
+    const auto it = relays_.find(ref->native);
+    if (it == relays_.end() || !it->second.contains(ref->index)) return std::nullopt;
+    return Outbound{"shellies/" + std::string(ref->native) + "/relay/" + std::to_string(ref->index) + "/command",
+                    on ? "on" : "off"};
   }
 
  private:
@@ -273,9 +160,9 @@ class ShellyGen1Driver final : public Driver {
   using JsonDecoder = void (ShellyGen1Driver::*)(const Route&, const json&, Sink&);
 
   Decoded decode_json(const Message& msg, const Route& route, JsonDecoder decoder) {
-    const auto obj = parse_json_lenient(msg.payload);
-    if (!obj) return with_outcome(Outcome::rejected, reason::MALFORMED_JSON);
-    if (!obj->is_object()) return with_outcome(Outcome::rejected, reason::WRONG_TYPE);
+    std::string_view why;
+    const auto obj = parse_json_object(msg.payload, why);
+    if (!obj) return with_outcome(Outcome::rejected, why);
     Sink sink(msg);
     (this->*decoder)(route, *obj, sink);
     return std::move(sink).finish();
@@ -312,7 +199,7 @@ class ShellyGen1Driver final : public Driver {
         sink.flag(id, r.field(), json(std::string(text)), Metric::relay_on);
       }
     } else if (r.leaf == "power") {
-      if (const auto w = sink.number(id, r.field(), text_to_number(text))) power(sink, id, r.field(), *w);
+      if (const auto w = sink.number(id, r.field(), text_to_number(text))) sink.power(id, r.field(), *w);
     } else if (r.leaf == "energy") {
       if (const auto wmin = sink.number(id, r.field(), text_to_number(text))) {
         sink.bounded(id, r.field(), core::units::watt_minutes_to_kwh(*wmin), Metric::energy_kwh, 0.0, HUGE_LIMIT);
@@ -448,38 +335,37 @@ class ShellyGen1Driver final : public Driver {
     return v != obj.end() && v->is_boolean() && !v->get<bool>();
   }
 
-  // meters[]: power W and total in watt-minutes (the same counter as relay/<i>/energy).
-  static void info_meters(const std::string& base, const json& obj, Sink& sink) {
-    const auto meters = obj.find("meters");
+  // Calls meter(id, "info.<key>[i].", element) for each valid object of the array obj[key] (channel i).
+  template <typename F>
+  static void each_meter(const std::string& base, const json& obj, const char* key, F&& meter) {
+    const auto meters = obj.find(key);
     if (meters == obj.end() || !meters->is_array()) return;
     const std::size_t n = std::min(meters->size(), MAX_CHANNELS);
     for (std::size_t i = 0; i < n; ++i) {
       const json& m = (*meters)[i];
       if (!m.is_object() || invalid(m)) continue;
-      const std::string id = channel_id(base, static_cast<int>(i));
-      const std::string field = "info.meters[" + std::to_string(i) + "]";
+      meter(channel_id(base, static_cast<int>(i)), "info." + std::string(key) + "[" + std::to_string(i) + "].", m);
+    }
+  }
+
+  // meters[]: power W and total in watt-minutes (the same counter as relay/<i>/energy).
+  static void info_meters(const std::string& base, const json& obj, Sink& sink) {
+    each_meter(base, obj, "meters", [&](const std::string& id, const std::string& field, const json& m) {
       if (const auto p = m.find("power"); p != m.end()) {
-        if (const auto w = sink.number(id, field + ".power", *p)) power(sink, id, field + ".power", *w);
+        if (const auto w = sink.number(id, field + "power", *p)) sink.power(id, field + "power", *w);
       }
       if (const auto t = m.find("total"); t != m.end()) {
-        if (const auto wmin = sink.number(id, field + ".total", *t)) {
-          sink.bounded(id, field + ".total", core::units::watt_minutes_to_kwh(*wmin), Metric::energy_kwh, 0.0,
+        if (const auto wmin = sink.number(id, field + "total", *t)) {
+          sink.bounded(id, field + "total", core::units::watt_minutes_to_kwh(*wmin), Metric::energy_kwh, 0.0,
                        HUGE_LIMIT);
         }
       }
-    }
+    });
   }
 
   // emeters[] (EM/3EM): signed power, voltage, current, total in Wh.
   static void info_emeters(const std::string& base, const json& obj, Sink& sink) {
-    const auto meters = obj.find("emeters");
-    if (meters == obj.end() || !meters->is_array()) return;
-    const std::size_t n = std::min(meters->size(), MAX_CHANNELS);
-    for (std::size_t i = 0; i < n; ++i) {
-      const json& m = (*meters)[i];
-      if (!m.is_object() || invalid(m)) continue;
-      const std::string id = channel_id(base, static_cast<int>(i));
-      const std::string field = "info.emeters[" + std::to_string(i) + "].";
+    each_meter(base, obj, "emeters", [&](const std::string& id, const std::string& field, const json& m) {
       if (const auto p = m.find("power"); p != m.end()) {
         if (const auto w = sink.number(id, field + "power", *p)) sink.reading(id, Metric::power_w, *w);
       }
@@ -496,7 +382,7 @@ class ShellyGen1Driver final : public Driver {
           sink.bounded(id, field + "total", core::units::wh_to_kwh(*wh), Metric::energy_kwh, 0.0, HUGE_LIMIT);
         }
       }
-    }
+    });
   }
 
   // H&T info: tmp {value, units, tC, tF, is_valid}, hum {value}, bat {value}.

@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 
 #include "core/units.h"
+#include "drivers/driver_support.h"
 #include "drivers/json_util.h"
 
 namespace hearth::drivers {
@@ -25,37 +25,6 @@ constexpr int MAX_COMPONENT_INDEX = 199;  // add-on sensors use 100..199
 constexpr double SENTINEL = 999.0;
 constexpr double MIN_TEMPERATURE_C = -100.0;
 constexpr double HUGE_LIMIT = 1e12;
-
-std::string_view reason_of(NumberStatus s) {
-  switch (s) {
-    case NumberStatus::no_value:
-      return reason::NO_VALUE;
-    case NumberStatus::non_finite:
-      return reason::NON_FINITE;
-    case NumberStatus::ok:
-    case NumberStatus::wrong_type:
-      break;
-  }
-  return reason::WRONG_TYPE;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-std::optional<int> parse_index(std::string_view s) {
-  if (s.empty() || s.size() > 4 || !std::isdigit(static_cast<unsigned char>(s.front()))) return std::nullopt;
-  int v = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
-std::string channel_id(const std::string& base, int index) {
-  return index <= 0 ? base : base + "#" + std::to_string(index);
-}
 
 // "switch:0" -> {"switch", 0}; "wifi" -> {"wifi", -1}; nullopt for anything else.
 struct ComponentKey {
@@ -95,77 +64,13 @@ bool looks_like_device_id(std::string_view prefix) {
   return mac.size() >= 6 && mac.size() <= 12 && is_hex(mac);
 }
 
-// Collects what one message yields; every reading carries the receive time and retained flag.
-class Sink {
- public:
-  explicit Sink(const Message& msg) : ts_(msg.received), retained_(msg.retained) {}
-
-  void reading(const std::string& device, Metric metric, double value, bool counter_reset = false) {
-    core::Reading r;
-    r.device_id = device;
-    r.metric = metric;
-    r.value = value;
-    r.ts = ts_;
-    r.counter_reset = counter_reset;
-    r.retained = retained_;
-    out_.readings.push_back(std::move(r));
-  }
-  void issue(const std::string& device, std::string field, std::string_view why) {
-    out_.issues.push_back({device, std::move(field), std::string(why)});
-  }
-  std::optional<double> number(const std::string& device, const std::string& field, const json& v) {
-    const Number n = to_number(v);
-    if (n.status == NumberStatus::ok) return n.value;
-    issue(device, field, reason_of(n.status));
-    return std::nullopt;
-  }
-  void flag(const std::string& device, const std::string& field, const json& v, Metric metric) {
-    if (const auto b = to_bool(v)) {
-      reading(device, metric, *b ? 1.0 : 0.0);
-    } else {
-      issue(device, field,
-            v.is_null() ? reason::NO_VALUE : (v.is_string() ? reason::UNKNOWN_PAYLOAD : reason::WRONG_TYPE));
-    }
-  }
-  void bounded(const std::string& device, const std::string& field, double v, Metric metric, double lo, double hi) {
-    if (v < lo || v > hi) {
-      issue(device, field, reason::OUT_OF_RANGE);
-    } else {
-      reading(device, metric, v);
-    }
-  }
-  // A numeric member `key` of obj, range-checked, if present.
-  void member(const std::string& device, const std::string& prefix, const json& obj, const char* key, Metric metric,
-              double lo, double hi) {
-    const auto it = obj.find(key);
-    if (it == obj.end()) return;
-    const std::string field = prefix + key;
-    if (const auto v = number(device, field, *it)) bounded(device, field, *v, metric, lo, hi);
-  }
-  Decoded& out() { return out_; }
-  Decoded finish() && {
-    const bool any = !out_.readings.empty() || !out_.issues.empty() || !out_.devices.empty();
-    out_.outcome = any ? Outcome::decoded : Outcome::ignored;
-    return std::move(out_);
-  }
-
- private:
-  Decoded out_;
-  core::TimePoint ts_;
-  bool retained_;
-};
-
-Decoded with_outcome(Outcome o, std::string_view why = {}) {
-  Decoded d;
-  d.outcome = o;
-  d.reject_reason = std::string(why);
-  return d;
-}
-
-const std::string* string_field(const json& obj, const char* key) {
+// A numeric member `key` of obj, range-checked, if present.
+void member(Sink& sink, const std::string& device, const std::string& prefix, const json& obj, const char* key,
+            Metric metric, double lo, double hi) {
   const auto it = obj.find(key);
-  if (it == obj.end() || !it->is_string() || it->get_ref<const std::string&>().empty()) return nullptr;
-  return &it->get_ref<const std::string&>();
+  if (it == obj.end()) return;
+  const std::string field = prefix + key;
+  if (const auto v = sink.number(device, field, *it)) sink.bounded(device, field, *v, metric, lo, hi);
 }
 
 // Last known values of a metering component (switch:<i>, pm1:<i>) that later deltas depend on.
@@ -191,7 +96,7 @@ void temperature(Sink& sink, const std::string& id, const std::string& key, cons
   } else if (tf != obj.end() && to_number(*tf).status == NumberStatus::ok) {
     celsius = core::units::fahrenheit_to_celsius(to_number(*tf).value);
   } else if (tc != obj.end() || tf != obj.end()) {
-    sink.issue(id, key + (tc != obj.end() ? ".tC" : ".tF"), reason_of(to_number(tc != obj.end() ? *tc : *tf).status));
+    sink.issue(id, key + (tc != obj.end() ? ".tC" : ".tF"), reason_for(to_number(tc != obj.end() ? *tc : *tf).status));
     return;
   } else {
     return;
@@ -221,16 +126,10 @@ void meter_status(Sink& sink, MeterState& state, const std::string& id, const st
   if (const auto out = obj.find("output"); has_relay && out != obj.end())
     sink.flag(id, f + "output", *out, Metric::relay_on);
   if (const auto p = obj.find("apower"); p != obj.end()) {
-    if (const auto w = sink.number(id, f + "apower", *p)) {
-      if (*w < 0.0) {
-        sink.issue(id, f + "apower", reason::NEGATIVE_POWER);
-      } else {
-        sink.reading(id, Metric::power_w, *w);
-      }
-    }
+    if (const auto w = sink.number(id, f + "apower", *p)) sink.power(id, f + "apower", *w);
   }
-  sink.member(id, f, obj, "voltage", Metric::voltage_v, 0.0, HUGE_LIMIT);
-  sink.member(id, f, obj, "current", Metric::current_a, 0.0, HUGE_LIMIT);
+  member(sink, id, f, obj, "voltage", Metric::voltage_v, 0.0, HUGE_LIMIT);
+  member(sink, id, f, obj, "current", Metric::current_a, 0.0, HUGE_LIMIT);
   if (const auto* source = string_field(obj, "source")) state.source = *source;
   const auto energy = obj.find("aenergy");
   if (energy != obj.end() && energy->is_object() && energy->contains("total")) {
@@ -277,29 +176,17 @@ class ShellyGen2Driver final : public Driver {
   }
 
   Decoded decode(const Message& msg) override {
-    try {
-      return decode_topic(msg);
-    } catch (const std::exception&) {
-      // Last-resort guard (e.g. allocation failure): the interface must not throw.
-      return with_outcome(Outcome::rejected, reason::UNKNOWN_PAYLOAD);
-    }
+    return decode_guarded([&] { return decode_topic(msg); }, reason::UNKNOWN_PAYLOAD);
   }
 
   std::optional<Outbound> relay_command(std::string_view device_id, bool on) const override {
-    if (!device_id.starts_with(ID_PREFIX)) return std::nullopt;
-    std::string_view prefix = device_id.substr(ID_PREFIX.size());
-    int index = 0;
-    if (const auto hash = prefix.find('#'); hash != std::string_view::npos) {
-      const auto n = parse_index(prefix.substr(hash + 1));
-      if (!n || *n == 0) return std::nullopt;
-      index = *n;
-      prefix = prefix.substr(0, hash);
-    }
-    const auto it = devices_.find(prefix);
-    if (it == devices_.end() || !it->second.switches.contains(index)) return std::nullopt;
+    const auto ref = parse_channel_id(device_id, ID_PREFIX);
+    if (!ref) return std::nullopt;
+    const auto it = devices_.find(ref->native);
+    if (it == devices_.end() || !it->second.switches.contains(ref->index)) return std::nullopt;
     std::string frame = R"({"id":1,"src":")" + std::string(RPC_SRC) + R"(","method":"Switch.Set","params":{"id":)" +
-                        std::to_string(index) + R"(,"on":)" + (on ? "true" : "false") + "}}";
-    return Outbound{std::string(prefix) + "/rpc", std::move(frame)};
+                        std::to_string(ref->index) + R"(,"on":)" + (on ? "true" : "false") + "}}";
+    return Outbound{std::string(ref->native) + "/rpc", std::move(frame)};
   }
 
  private:
@@ -366,9 +253,9 @@ class ShellyGen2Driver final : public Driver {
 
   Decoded decode_status(std::string_view prefix, std::string_view component, const Message& msg) {
     if (trim(msg.payload).empty()) return with_outcome(Outcome::ignored);
-    const auto obj = parse_json_lenient(msg.payload);
-    if (!obj) return with_outcome(Outcome::rejected, reason::MALFORMED_JSON);
-    if (!obj->is_object()) return with_outcome(Outcome::rejected, reason::WRONG_TYPE);
+    std::string_view why;
+    const auto obj = parse_json_object(msg.payload, why);
+    if (!obj) return with_outcome(Outcome::rejected, why);
     Device scratch;
     Device* dev = device_for(prefix);
     Sink sink(msg);
@@ -377,9 +264,9 @@ class ShellyGen2Driver final : public Driver {
   }
 
   Decoded decode_event(std::string_view prefix, const Message& msg) {
-    const auto frame = parse_json_lenient(msg.payload);
-    if (!frame) return with_outcome(Outcome::rejected, reason::MALFORMED_JSON);
-    if (!frame->is_object()) return with_outcome(Outcome::rejected, reason::WRONG_TYPE);
+    std::string_view why;
+    const auto frame = parse_json_object(msg.payload, why);
+    if (!frame) return with_outcome(Outcome::rejected, why);
     const auto* method = string_field(*frame, "method");
     if (method == nullptr) return with_outcome(Outcome::rejected, reason::UNKNOWN_PAYLOAD);
     Device scratch;
@@ -428,10 +315,10 @@ class ShellyGen2Driver final : public Driver {
     } else if (name == "temperature") {
       temperature(sink, id, key, obj);
     } else if (name == "humidity") {
-      sink.member(id, key + ".", obj, "rh", Metric::humidity_pct, 0.0, 100.0);
+      member(sink, id, key + ".", obj, "rh", Metric::humidity_pct, 0.0, 100.0);
     } else if (name == "devicepower") {
       if (const auto battery = obj.find("battery"); battery != obj.end() && battery->is_object()) {
-        sink.member(id, key + ".battery.", *battery, "percent", Metric::battery_pct, 0.0, 100.0);
+        member(sink, id, key + ".battery.", *battery, "percent", Metric::battery_pct, 0.0, 100.0);
       }
     } else if (name == "smoke") {
       // mute only silences the siren: it does not mean the smoke is gone, so it is not used.
@@ -440,9 +327,9 @@ class ShellyGen2Driver final : public Driver {
     } else if (name == "flood") {
       flood_status(sink, dev.flood_unplugged[index], id, key, obj, full);
     } else if (name == "illuminance") {
-      sink.member(id, key + ".", obj, "lux", Metric::illuminance_lux, 0.0, HUGE_LIMIT);
+      member(sink, id, key + ".", obj, "lux", Metric::illuminance_lux, 0.0, HUGE_LIMIT);
     } else {
-      sink.member(id, key + ".", obj, "rssi", Metric::rssi_dbm, -150.0, 0.0);
+      member(sink, id, key + ".", obj, "rssi", Metric::rssi_dbm, -150.0, 0.0);
     }
   }
 

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
-#include <charconv>
 #include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -12,6 +10,7 @@
 #include <utility>
 
 #include "core/units.h"
+#include "drivers/driver_support.h"
 #include "drivers/json_util.h"
 
 namespace hearth::drivers {
@@ -30,41 +29,7 @@ constexpr double ABSOLUTE_ZERO_C = -273.15;
 
 enum class Prefix : std::uint8_t { cmnd, stat, tele };
 
-std::string_view reason_of(NumberStatus s) {
-  switch (s) {
-    case NumberStatus::no_value:
-      return reason::NO_VALUE;
-    case NumberStatus::non_finite:
-      return reason::NON_FINITE;
-    case NumberStatus::ok:
-    case NumberStatus::wrong_type:
-      break;
-  }
-  return reason::WRONG_TYPE;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
 bool has_wildcard(std::string_view s) { return s.find_first_of("+#") != std::string_view::npos; }
-
-// A small decimal channel number ("2"); nullopt for anything else.
-std::optional<int> parse_index(std::string_view s) {
-  if (s.empty() || s.size() > 4 || !std::isdigit(static_cast<unsigned char>(s.front()))) return std::nullopt;
-  int v = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
-  return v;
-}
 
 // "POWER" -> 0 (when bare is allowed), "POWER2" -> 2; nullopt when key is not stem[+number].
 std::optional<int> numbered(std::string_view key, std::string_view stem, bool bare_allowed) {
@@ -74,10 +39,6 @@ std::optional<int> numbered(std::string_view key, std::string_view stem, bool ba
   const auto n = parse_index(rest);
   if (!n || *n == 0 || static_cast<std::size_t>(*n) > MAX_CHANNELS) return std::nullopt;
   return n;
-}
-
-std::string channel_id(const std::string& base, int channel) {
-  return channel == 0 ? base : base + "#" + std::to_string(channel);
 }
 
 std::optional<Prefix> prefix_of(std::string_view level, const std::array<std::string, 3>& names) {
@@ -98,62 +59,10 @@ bool is_known_command(std::string_view c) {
          numbered(c, "STATUS", true);
 }
 
-const std::string* string_field(const json& obj, const char* key) {
-  const auto it = obj.find(key);
-  if (it == obj.end() || !it->is_string() || it->get_ref<const std::string&>().empty()) return nullptr;
-  return &it->get_ref<const std::string&>();
-}
-
 void replace_all(std::string& s, std::string_view from, std::string_view to) {
   for (auto pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) {
     s.replace(pos, from.size(), to);
   }
-}
-
-// Collects what one message yields; every reading carries the receive time and retained flag.
-class Sink {
- public:
-  explicit Sink(const Message& msg) : ts_(msg.received), retained_(msg.retained) {}
-
-  void reading(const std::string& device, Metric metric, double value, bool counter_reset = false) {
-    core::Reading r;
-    r.device_id = device;
-    r.metric = metric;
-    r.value = value;
-    r.ts = ts_;
-    r.counter_reset = counter_reset;
-    r.retained = retained_;
-    out_.readings.push_back(std::move(r));
-  }
-  void issue(const std::string& device, std::string field, std::string_view why) {
-    out_.issues.push_back({device, std::move(field), std::string(why)});
-  }
-  // The field as a finite number, or nullopt after recording why not.
-  std::optional<double> number(const std::string& device, const std::string& field, const json& v) {
-    const Number n = to_number(v);
-    if (n.status == NumberStatus::ok) return n.value;
-    issue(device, field, reason_of(n.status));
-    return std::nullopt;
-  }
-  Decoded& out() { return out_; }
-  // decoded when the message yielded anything; otherwise mine but nothing usable.
-  Decoded finish() && {
-    const bool any = !out_.readings.empty() || !out_.issues.empty() || !out_.devices.empty();
-    out_.outcome = any ? Outcome::decoded : Outcome::ignored;
-    return std::move(out_);
-  }
-
- private:
-  Decoded out_;
-  core::TimePoint ts_;
-  bool retained_;
-};
-
-Decoded with_outcome(Outcome o, std::string_view why = {}) {
-  Decoded d;
-  d.outcome = o;
-  d.reject_reason = std::string(why);
-  return d;
 }
 
 struct Device {
@@ -183,9 +92,7 @@ void state_reading(Sink& sink, const Device& dev, const std::string& device, std
     sink.reading(device, metric, *on ? 1.0 : 0.0);
     return;
   }
-  const std::string_view why =
-      v.is_null() ? reason::NO_VALUE : (v.is_string() ? reason::UNKNOWN_PAYLOAD : reason::WRONG_TYPE);
-  sink.issue(device, std::move(field), why);
+  sink.issue(device, std::move(field), flag_reason(v));
 }
 
 void decode_relays(const json& obj, Device& dev, const std::string& id, Sink& sink) {
@@ -342,28 +249,16 @@ class TasmotaDriver final : public Driver {
   std::vector<std::string> subscriptions() const override { return {"tele/#", "stat/#", "tasmota/discovery/#"}; }
 
   Decoded decode(const Message& msg) override {
-    try {
-      return decode_topic(msg);
-    } catch (const std::exception&) {
-      // Last-resort guard (e.g. allocation failure): the interface must not throw.
-      return with_outcome(Outcome::rejected, reason::UNKNOWN_PAYLOAD);
-    }
+    return decode_guarded([&] { return decode_topic(msg); }, reason::UNKNOWN_PAYLOAD);
   }
 
   std::optional<Outbound> relay_command(std::string_view device_id, bool on) const override {
-    if (!device_id.starts_with(ID_PREFIX)) return std::nullopt;
-    std::string_view topic = device_id.substr(ID_PREFIX.size());
-    int channel = 0;
-    if (const auto hash = topic.find('#'); hash != std::string_view::npos) {
-      const auto n = parse_index(topic.substr(hash + 1));
-      if (!n || *n == 0) return std::nullopt;
-      channel = *n;
-      topic = topic.substr(0, hash);
-    }
-    const auto it = devices_.find(topic);
-    if (it == devices_.end() || !it->second.relays.contains(channel)) return std::nullopt;
+    const auto ref = parse_channel_id(device_id, ID_PREFIX);
+    if (!ref) return std::nullopt;
+    const auto it = devices_.find(ref->native);
+    if (it == devices_.end() || !it->second.relays.contains(ref->index)) return std::nullopt;
     std::string command = it->second.cmnd_base + "POWER";
-    if (channel != 0) command += std::to_string(channel);
+    if (ref->index != 0) command += std::to_string(ref->index);
     return Outbound{std::move(command), on ? "ON" : "OFF"};
   }
 
@@ -407,9 +302,9 @@ class TasmotaDriver final : public Driver {
   }
 
   static Decoded decode_json_payload(const Message& msg, std::string_view cmd, Device& dev, const std::string& id) {
-    const auto obj = parse_json_lenient(msg.payload);
-    if (!obj) return with_outcome(Outcome::rejected, reason::MALFORMED_JSON);
-    if (!obj->is_object()) return with_outcome(Outcome::rejected, reason::WRONG_TYPE);
+    std::string_view why;
+    const auto obj = parse_json_object(msg.payload, why);
+    if (!obj) return with_outcome(Outcome::rejected, why);
     Sink sink(msg);
     decode_json(cmd, *obj, dev, id, sink);
     return std::move(sink).finish();
@@ -505,9 +400,9 @@ class TasmotaDriver final : public Driver {
   Decoded decode_discovery(const Message& msg, std::string_view leaf) {
     // `sensors` is a retained snapshot of unknown age; live SENSOR messages follow within TelePeriod.
     if (leaf != "config" || trim(msg.payload).empty()) return with_outcome(Outcome::ignored);
-    const auto cfg = parse_json_lenient(msg.payload);
-    if (!cfg) return with_outcome(Outcome::rejected, reason::MALFORMED_JSON);
-    if (!cfg->is_object()) return with_outcome(Outcome::rejected, reason::WRONG_TYPE);
+    std::string_view why;
+    const auto cfg = parse_json_object(msg.payload, why);
+    if (!cfg) return with_outcome(Outcome::rejected, why);
     const auto* topic = string_field(*cfg, "t");
     if (topic == nullptr || has_wildcard(*topic)) return with_outcome(Outcome::rejected, reason::UNKNOWN_PAYLOAD);
 

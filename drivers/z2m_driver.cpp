@@ -9,6 +9,7 @@
 #include <string>
 #include <utility>
 
+#include "drivers/driver_support.h"
 #include "drivers/json_util.h"
 
 namespace hearth::drivers {
@@ -51,53 +52,6 @@ constexpr std::array<NumberRule, 2> FLAG_FIELDS = {{
 // Fields that may carry an endpoint suffix on multi-channel devices (state_l1, power_l2).
 constexpr std::array<std::string_view, 5> ENDPOINT_FIELDS = {"state", "power", "energy", "current", "voltage"};
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-std::string_view reason_for(NumberStatus status) {
-  switch (status) {
-    case NumberStatus::no_value:
-      return reason::NO_VALUE;
-    case NumberStatus::non_finite:
-      return reason::NON_FINITE;
-    default:
-      return reason::WRONG_TYPE;
-  }
-}
-
-// Physically impossible values become issues rather than readings.
-std::optional<std::string_view> range_problem(Metric metric, double v) {
-  switch (metric) {
-    case Metric::power_w:
-      return v < 0 ? std::optional{reason::NEGATIVE_POWER} : std::nullopt;
-    case Metric::energy_kwh:
-    case Metric::voltage_v:
-    case Metric::current_a:
-    case Metric::illuminance_lux:
-    case Metric::smoke_density:
-    case Metric::co_ppm:
-      return v < 0 ? std::optional{reason::OUT_OF_RANGE} : std::nullopt;
-    case Metric::humidity_pct:
-    case Metric::battery_pct:
-      return v < 0 || v > 100 ? std::optional{reason::OUT_OF_RANGE} : std::nullopt;
-    case Metric::link_quality:
-      return v < 0 || v > 255 ? std::optional{reason::OUT_OF_RANGE} : std::nullopt;
-    case Metric::temperature_c:
-      return v < -273.15 ? std::optional{reason::OUT_OF_RANGE} : std::nullopt;
-    default:
-      return std::nullopt;
-  }
-}
-
 // "l2" / "left": the endpoint names Z2M converters append to per-channel keys.
 bool is_endpoint_name(std::string_view ep) {
   if (ep == "left" || ep == "right" || ep == "center") return true;
@@ -136,16 +90,9 @@ class Z2mDriver final : public Driver {
   std::string_view name() const override { return "z2m"; }
   std::vector<std::string> subscriptions() const override { return {base_ + "/#"}; }
 
+  // Defensive: nlohmann throws on type confusion; a driver must never throw across decode().
   Decoded decode(const Message& msg) override {
-    try {
-      return route(msg);
-    } catch (const std::exception&) {
-      // Defensive: nlohmann throws on type confusion; a driver must never throw across decode().
-      Decoded out;
-      out.outcome = Outcome::rejected;
-      out.reject_reason = std::string(reason::WRONG_TYPE);
-      return out;
-    }
+    return decode_guarded([&] { return route(msg); }, reason::WRONG_TYPE);
   }
 
   std::optional<Outbound> relay_command(std::string_view device_id, bool on) const override {
@@ -216,17 +163,16 @@ class Z2mDriver final : public Driver {
   }
 
   Decoded decode_state_payload(std::string_view name_view, const Message& msg) {
-    const auto parsed = parse_json_lenient(msg.payload);
-    if (!parsed) return rejected(reason::MALFORMED_JSON);
-    if (!parsed->is_object()) return rejected(reason::WRONG_TYPE);
+    std::string_view why;
+    const auto parsed = parse_json_object(msg.payload, why);
+    if (!parsed) return rejected(why);
     return decode_state(name_view, *parsed, msg);
   }
 
   Decoded decode_state(std::string_view name_view, const json& state, const Message& msg) {
     const std::string device_name(name_view);
     Z2mDevice& dev = devices_[device_name];
-    Decoded out;
-    out.outcome = Outcome::decoded;
+    Decoded out = with_outcome(Outcome::decoded);
     decode_fields(device_name, dev, state, msg, out);
     return out;
   }
@@ -242,8 +188,7 @@ class Z2mDriver final : public Driver {
     }
     json state = json::object();
     state[std::string(attr)] = std::move(value);
-    Decoded out;
-    out.outcome = Outcome::decoded;
+    Decoded out = with_outcome(Outcome::decoded);
     decode_fields(device_name, devices_[device_name], state, msg, out);
     return out;
   }
@@ -263,11 +208,10 @@ class Z2mDriver final : public Driver {
     const std::string device_name(name_view);
     Z2mDevice& dev = devices_[device_name];
     dev.available = *online;
-    Decoded out;
-    out.outcome = Outcome::decoded;
+    Decoded out = with_outcome(Outcome::decoded);
     // HA's availability_mode "all": a device is reachable only through a running bridge.
     const bool effective = *online && bridge_online_.value_or(true);
-    out.readings.push_back(reading(msg, device_id(device_name), Metric::online, effective ? 1.0 : 0.0));
+    out.readings.push_back(make_reading(msg, device_id(device_name), Metric::online, effective ? 1.0 : 0.0));
     return out;
   }
 
@@ -286,12 +230,11 @@ class Z2mDriver final : public Driver {
                  : rejected(reason::UNKNOWN_PAYLOAD);
     }
     bridge_online_ = *online;
-    Decoded out;
-    out.outcome = Outcome::decoded;
+    Decoded out = with_outcome(Outcome::decoded);
     for (const auto& [device_name, dev] : devices_) {
       // On bridge return, devices whose own availability still says offline stay offline.
       const bool effective = *online && dev.available.value_or(true);
-      out.readings.push_back(reading(msg, device_id(device_name), Metric::online, effective ? 1.0 : 0.0));
+      out.readings.push_back(make_reading(msg, device_id(device_name), Metric::online, effective ? 1.0 : 0.0));
     }
     return out;
   }
@@ -301,21 +244,20 @@ class Z2mDriver final : public Driver {
     const auto parsed = parse_json_lenient(msg.payload);
     if (!parsed) return trim(msg.payload).empty() ? ignored() : rejected(reason::MALFORMED_JSON);
     if (!parsed->is_array()) return rejected(reason::WRONG_TYPE);
-    Decoded out;
-    out.outcome = Outcome::decoded;
+    Decoded out = with_outcome(Outcome::decoded);
     for (const auto& entry : *parsed) {
       if (!entry.is_object()) continue;
-      const std::string device_name = string_field(entry, "friendly_name");
-      if (device_name.empty() || string_field(entry, "type") == "Coordinator") continue;
+      const std::string device_name = string_of(entry, "friendly_name");
+      if (device_name.empty() || string_of(entry, "type") == "Coordinator") continue;
       Z2mDevice& dev = devices_[device_name];
-      const std::string power_source = string_field(entry, "power_source");
+      const std::string power_source = string_of(entry, "power_source");
       dev.battery = dev.battery || power_source == "Battery";
       dev.mains = power_source.starts_with("Mains") || power_source.starts_with("DC");
-      DeviceInfo info{device_id(device_name), {}, device_name, string_field(entry, "software_build_id")};
+      DeviceInfo info{device_id(device_name), {}, device_name, string_of(entry, "software_build_id")};
       if (const auto def = entry.find("definition"); def != entry.end() && def->is_object()) {
-        info.model = string_field(*def, "model");
+        info.model = string_of(*def, "model");
       }
-      if (info.model.empty()) info.model = string_field(entry, "model_id");
+      if (info.model.empty()) info.model = string_of(entry, "model_id");
       out.devices.push_back(std::move(info));
     }
     return out;
@@ -345,10 +287,7 @@ class Z2mDriver final : public Driver {
                     const Message& msg, Decoded& out) const {
     const auto it = state.find(key);
     if (it == state.end()) return;
-    const Number n = to_number(*it);
-    if (n.status != NumberStatus::ok) return issue(out, id, key, reason_for(n.status));
-    if (const auto problem = range_problem(metric, n.value)) return issue(out, id, key, *problem);
-    out.readings.push_back(reading(msg, id, metric, n.value));
+    emit_number(out, msg, id, key, metric, to_number(*it));
   }
 
   // `invert` turns Z2M's "true = closed" contact into contact_open.
@@ -356,10 +295,10 @@ class Z2mDriver final : public Driver {
                   const Message& msg, Decoded& out) const {
     const auto it = state.find(key);
     if (it == state.end()) return;
-    if (it->is_null()) return issue(out, id, key, reason::NO_VALUE);
+    if (it->is_null()) return add_issue(out, id, key, reason::NO_VALUE);
     const auto flag = to_bool(*it);
-    if (!flag) return issue(out, id, key, reason::WRONG_TYPE);
-    out.readings.push_back(reading(msg, id, metric, (*flag != invert) ? 1.0 : 0.0));
+    if (!flag) return add_issue(out, id, key, reason::WRONG_TYPE);
+    out.readings.push_back(make_reading(msg, id, metric, (*flag != invert) ? 1.0 : 0.0));
   }
 
   void battery_field(const json& state, const std::string& id, const Message& msg, Decoded& out) const {
@@ -382,12 +321,12 @@ class Z2mDriver final : public Driver {
                    const std::string& id, const Message& msg, Decoded& out) const {
     const auto it = state.find(key);
     if (it == state.end()) return;
-    if (it->is_null()) return issue(out, id, key, reason::NO_VALUE);
-    if (!it->is_string() && !it->is_boolean()) return issue(out, id, key, reason::WRONG_TYPE);
+    if (it->is_null()) return add_issue(out, id, key, reason::NO_VALUE);
+    if (!it->is_string() && !it->is_boolean()) return add_issue(out, id, key, reason::WRONG_TYPE);
     const auto on = to_bool(*it);
     if (!on || (it->is_string() && !is_on_off(it->get_ref<const std::string&>()))) return;
     dev.relays.emplace(endpoint);
-    out.readings.push_back(reading(msg, id, Metric::relay_on, *on ? 1.0 : 0.0));
+    out.readings.push_back(make_reading(msg, id, Metric::relay_on, *on ? 1.0 : 0.0));
   }
 
   static bool is_on_off(std::string_view word) { return iequals(word, "on") || iequals(word, "off"); }
@@ -403,7 +342,7 @@ class Z2mDriver final : public Driver {
                    Decoded& out) const {
     const auto it = state.find("smoke");
     if (it == state.end()) return;
-    if (dev.self_test) return issue(out, id, "smoke", reason::SELF_TEST);
+    if (dev.self_test) return add_issue(out, id, "smoke", reason::SELF_TEST);
     flag_field(state, "smoke", Metric::smoke, false, id, msg, out);
   }
 
@@ -441,37 +380,8 @@ class Z2mDriver final : public Driver {
 
   static std::string device_id(std::string_view device_name) { return std::string(DEVICE_PREFIX) + std::string(device_name); }
 
-  static std::string string_field(const json& obj, std::string_view key) {
-    const auto it = obj.find(key);
-    return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string{};
-  }
-
-  static core::Reading reading(const Message& msg, std::string id, Metric metric, double value) {
-    core::Reading r;
-    r.device_id = std::move(id);
-    r.metric = metric;
-    r.value = value;
-    r.ts = msg.received;
-    r.retained = msg.retained;
-    return r;
-  }
-
-  static void issue(Decoded& out, const std::string& id, std::string_view field, std::string_view why) {
-    out.issues.push_back(FieldIssue{id, std::string(field), std::string(why)});
-  }
-
-  static Decoded ignored() {
-    Decoded out;
-    out.outcome = Outcome::ignored;
-    return out;
-  }
-
-  static Decoded rejected(std::string_view why) {
-    Decoded out;
-    out.outcome = Outcome::rejected;
-    out.reject_reason = std::string(why);
-    return out;
-  }
+  static Decoded ignored() { return with_outcome(Outcome::ignored); }
+  static Decoded rejected(std::string_view why) { return with_outcome(Outcome::rejected, why); }
 
   std::string base_;
   std::set<std::string> inverted_contact_;

@@ -4,51 +4,18 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cmath>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "drivers/driver_test_support.h"
+
 namespace {
 
-using hearth::core::Metric;
 using namespace hearth::drivers;
+using namespace hearth::drivers::test;  // Metric, Expected, has_issues, ...
 
 const auto T0 = hearth::core::from_epoch_ms(1'736'900'500'000);
-
-struct Expected {
-  std::string device;
-  Metric metric;
-  double value;
-};
-
-testing::AssertionResult has_readings(const Decoded& d, const std::vector<Expected>& expected) {
-  std::ostringstream got;
-  for (const auto& r : d.readings) got << "\n  " << r.device_id << " " << to_string(r.metric) << "=" << r.value;
-  if (d.readings.size() != expected.size()) {
-    return testing::AssertionFailure() << "expected " << expected.size() << " readings, got" << got.str();
-  }
-  for (const auto& e : expected) {
-    const auto n = std::count_if(d.readings.begin(), d.readings.end(), [&](const auto& r) {
-      return r.device_id == e.device && r.metric == e.metric && std::abs(r.value - e.value) < 1e-9 && r.ts == T0;
-    });
-    if (n != 1) {
-      return testing::AssertionFailure() << "missing " << e.device << " " << to_string(e.metric) << "=" << e.value
-                                         << "; got" << got.str();
-    }
-  }
-  return testing::AssertionSuccess();
-}
-
-testing::AssertionResult has_one_issue(const Decoded& d, std::string_view device, std::string_view field,
-                                       std::string_view why) {
-  if (d.issues.size() != 1) return testing::AssertionFailure() << "expected 1 issue, got " << d.issues.size();
-  const auto& i = d.issues.front();
-  if (i.device_id != device || i.field != field || i.reason != why) {
-    return testing::AssertionFailure() << "got " << i.device_id << " " << i.field << " " << i.reason;
-  }
-  return testing::AssertionSuccess();
-}
+const ReadingsAt has_readings{T0};
 
 class EsphomeDriverTest : public testing::Test {
  protected:

@@ -4,72 +4,20 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cmath>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "drivers/driver_set.h"
+#include "drivers/driver_test_support.h"
 
 namespace {
 
-using hearth::core::Metric;
 using namespace hearth::drivers;
+using namespace hearth::drivers::test;  // Metric, Expected, has_issues, ...
 
 const auto T0 = hearth::core::from_epoch_ms(1'741'200'000'000);
-
-struct Expected {
-  std::string device;
-  Metric metric;
-  double value;
-  bool reset = false;
-};
-
-struct ExpectedIssue {
-  std::string device;
-  std::string field;
-  std::string_view reason;
-};
-
-std::string dump(const Decoded& d) {
-  std::ostringstream s;
-  for (const auto& r : d.readings) {
-    s << "\n  " << r.device_id << " " << to_string(r.metric) << "=" << r.value << (r.counter_reset ? " reset" : "");
-  }
-  for (const auto& i : d.issues) s << "\n  issue " << i.device_id << " " << i.field << " " << i.reason;
-  return s.str();
-}
-
-testing::AssertionResult has_readings(const Decoded& d, const std::vector<Expected>& expected) {
-  if (d.readings.size() != expected.size()) {
-    return testing::AssertionFailure() << "expected " << expected.size() << " readings, got" << dump(d);
-  }
-  for (const auto& e : expected) {
-    const auto n = std::count_if(d.readings.begin(), d.readings.end(), [&](const auto& r) {
-      return r.device_id == e.device && r.metric == e.metric && std::abs(r.value - e.value) < 1e-9 &&
-             r.counter_reset == e.reset && r.ts == T0;
-    });
-    if (n != 1) {
-      return testing::AssertionFailure() << "missing " << e.device << " " << to_string(e.metric) << "=" << e.value
-                                         << (e.reset ? " reset" : "") << "; got" << dump(d);
-    }
-  }
-  return testing::AssertionSuccess();
-}
-
-testing::AssertionResult has_issues(const Decoded& d, const std::vector<ExpectedIssue>& expected) {
-  if (d.issues.size() != expected.size()) {
-    return testing::AssertionFailure() << "expected " << expected.size() << " issues, got" << dump(d);
-  }
-  for (const auto& e : expected) {
-    const bool found = std::any_of(d.issues.begin(), d.issues.end(), [&](const auto& i) {
-      return i.device_id == e.device && i.field == e.field && i.reason == e.reason;
-    });
-    if (!found) return testing::AssertionFailure() << "missing issue " << e.device << " " << e.field << dump(d);
-  }
-  return testing::AssertionSuccess();
-}
+const ReadingsAt has_readings{T0};
 
 // A NotifyStatus / NotifyFullStatus frame as a Plus 1PM called shellyplus1pm-c4dd57a0b1c2 sends it.
 std::string frame(std::string_view method, std::string_view params, std::string_view src = "shellyplus1pm-c4dd57a0b1c2",

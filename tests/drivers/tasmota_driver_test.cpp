@@ -4,70 +4,18 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cmath>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "drivers/driver_test_support.h"
+
 namespace {
 
-using hearth::core::Metric;
 using namespace hearth::drivers;
+using namespace hearth::drivers::test;  // Metric, Expected, has_issues, ...
 
 const auto T0 = hearth::core::from_epoch_ms(1'741'000'000'000);
-
-struct Expected {
-  std::string device;
-  Metric metric;
-  double value;
-  bool reset = false;
-};
-
-struct ExpectedIssue {
-  std::string device;
-  std::string field;
-  std::string_view reason;
-};
-
-std::string dump(const Decoded& d) {
-  std::ostringstream s;
-  for (const auto& r : d.readings) {
-    s << "\n  " << r.device_id << " " << to_string(r.metric) << "=" << r.value << (r.counter_reset ? " reset" : "");
-  }
-  for (const auto& i : d.issues) s << "\n  issue " << i.device_id << " " << i.field << " " << i.reason;
-  return s.str();
-}
-
-// Exactly these readings (any order), each stamped with the receive time.
-testing::AssertionResult has_readings(const Decoded& d, const std::vector<Expected>& expected) {
-  if (d.readings.size() != expected.size()) {
-    return testing::AssertionFailure() << "expected " << expected.size() << " readings, got" << dump(d);
-  }
-  for (const auto& e : expected) {
-    const auto n = std::count_if(d.readings.begin(), d.readings.end(), [&](const auto& r) {
-      return r.device_id == e.device && r.metric == e.metric && std::abs(r.value - e.value) < 1e-9 &&
-             r.counter_reset == e.reset && r.ts == T0;
-    });
-    if (n != 1) {
-      return testing::AssertionFailure() << "missing " << e.device << " " << to_string(e.metric) << "=" << e.value
-                                         << (e.reset ? " reset" : "") << "; got" << dump(d);
-    }
-  }
-  return testing::AssertionSuccess();
-}
-
-testing::AssertionResult has_issues(const Decoded& d, const std::vector<ExpectedIssue>& expected) {
-  if (d.issues.size() != expected.size()) {
-    return testing::AssertionFailure() << "expected " << expected.size() << " issues, got" << dump(d);
-  }
-  for (const auto& e : expected) {
-    const bool found = std::any_of(d.issues.begin(), d.issues.end(), [&](const auto& i) {
-      return i.device_id == e.device && i.field == e.field && i.reason == e.reason;
-    });
-    if (!found) return testing::AssertionFailure() << "missing issue " << e.device << " " << e.field << dump(d);
-  }
-  return testing::AssertionSuccess();
-}
+const ReadingsAt has_readings{T0};
 
 class TasmotaDriverTest : public testing::Test {
  protected:

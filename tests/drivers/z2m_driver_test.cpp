@@ -3,61 +3,21 @@
 
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <cmath>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "drivers/driver_test_support.h"
+
 namespace {
 
-using hearth::core::Metric;
 using namespace hearth::drivers;
+using namespace hearth::drivers::test;  // Metric, Expected, has_issues, ...
 
 const auto T0 = hearth::core::from_epoch_ms(1'736'900'000'000);
+const ReadingsAt has_readings{T0};
 
 Message msg(std::string_view topic, std::string_view payload, bool retained = false) {
   return Message{topic, payload, retained, T0};
-}
-
-struct Expected {
-  std::string device;
-  Metric metric;
-  double value;
-};
-
-// Every expected reading present exactly once, nothing else, all stamped with the receive time.
-testing::AssertionResult has_readings(const Decoded& d, const std::vector<Expected>& expected) {
-  std::ostringstream got;
-  for (const auto& r : d.readings) got << "\n  " << r.device_id << " " << to_string(r.metric) << "=" << r.value;
-  if (d.readings.size() != expected.size()) {
-    return testing::AssertionFailure() << "expected " << expected.size() << " readings, got" << got.str();
-  }
-  for (const auto& e : expected) {
-    const auto n = std::count_if(d.readings.begin(), d.readings.end(), [&](const auto& r) {
-      return r.device_id == e.device && r.metric == e.metric && std::abs(r.value - e.value) < 1e-9 && r.ts == T0;
-    });
-    if (n != 1) {
-      return testing::AssertionFailure() << "missing " << e.device << " " << to_string(e.metric) << "=" << e.value
-                                         << "; got" << got.str();
-    }
-  }
-  return testing::AssertionSuccess();
-}
-
-testing::AssertionResult has_issues(const Decoded& d, const std::vector<FieldIssue>& expected) {
-  std::ostringstream got;
-  for (const auto& i : d.issues) got << "\n  " << i.device_id << " " << i.field << " " << i.reason;
-  if (d.issues.size() != expected.size()) {
-    return testing::AssertionFailure() << "expected " << expected.size() << " issues, got" << got.str();
-  }
-  for (const auto& e : expected) {
-    const bool found = std::any_of(d.issues.begin(), d.issues.end(), [&](const FieldIssue& i) {
-      return i.device_id == e.device_id && i.field == e.field && i.reason == e.reason;
-    });
-    if (!found) return testing::AssertionFailure() << "missing " << e.device_id << " " << e.field << " " << e.reason << got.str();
-  }
-  return testing::AssertionSuccess();
 }
 
 constexpr std::string_view PLUG_ON =
