@@ -55,12 +55,18 @@ EnergyUpdate apply_energy_sample(EnergyCounterState& s, double raw, TimePoint ts
 
 const char* to_string(EnergyStep step) {
   switch (step) {
-    case EnergyStep::first: return "first";
-    case EnergyStep::advance: return "advance";
-    case EnergyStep::reset: return "reset";
-    case EnergyStep::rewind: return "rewind";
-    case EnergyStep::implausible: return "implausible";
-    case EnergyStep::rebased: return "rebased";
+    case EnergyStep::first:
+      return "first";
+    case EnergyStep::advance:
+      return "advance";
+    case EnergyStep::reset:
+      return "reset";
+    case EnergyStep::rewind:
+      return "rewind";
+    case EnergyStep::implausible:
+      return "implausible";
+    case EnergyStep::rebased:
+      return "rebased";
   }
   return "unknown";
 }

@@ -34,9 +34,9 @@ struct EnergyUpdate {
 };
 
 struct EnergyCounterLimits {
-  double max_power_w = 23000.0;     // a 100 A UK supply; plugs may pass their own rating
-  double resolution_kwh = 0.01;     // slack for counter rounding
-  double reset_ratio = 0.5;         // a drop below this share of the last value is a restart
+  double max_power_w = 23000.0;  // a 100 A UK supply; plugs may pass their own rating
+  double resolution_kwh = 0.01;  // slack for counter rounding
+  double reset_ratio = 0.5;      // a drop below this share of the last value is a restart
 };
 
 EnergyUpdate apply_energy_sample(EnergyCounterState& state, double raw_kwh, TimePoint ts, bool reset_hint,

@@ -6,9 +6,9 @@ namespace hearth::core {
 namespace {
 
 constexpr std::array<std::string_view, METRIC_COUNT> NAMES = {
-    "power_w",     "energy_kwh", "voltage_v",   "current_a",    "relay_on",     "temperature_c", "humidity_pct",
-    "illuminance_lux", "motion", "contact_open", "smoke",       "smoke_density", "co_detected",  "co_ppm",
-    "water_leak",  "battery_pct", "link_quality", "rssi_dbm",   "online",
+    "power_w",         "energy_kwh",  "voltage_v",    "current_a", "relay_on",      "temperature_c", "humidity_pct",
+    "illuminance_lux", "motion",      "contact_open", "smoke",     "smoke_density", "co_detected",   "co_ppm",
+    "water_leak",      "battery_pct", "link_quality", "rssi_dbm",  "online",
 };
 
 }  // namespace

@@ -50,12 +50,23 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
 
 void append_control_escape(std::string& out, char c) {
   switch (c) {
-    case '\b': out += "\\b"; return;
-    case '\f': out += "\\f"; return;
-    case '\n': out += "\\n"; return;
-    case '\r': out += "\\r"; return;
-    case '\t': out += "\\t"; return;
-    default: break;
+    case '\b':
+      out += "\\b";
+      return;
+    case '\f':
+      out += "\\f";
+      return;
+    case '\n':
+      out += "\\n";
+      return;
+    case '\r':
+      out += "\\r";
+      return;
+    case '\t':
+      out += "\\t";
+      return;
+    default:
+      break;
   }
   static constexpr char kHex[] = "0123456789abcdef";
   const auto u = static_cast<unsigned char>(c);
@@ -179,7 +190,7 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_as_sp
 }
 
 std::optional<ParsedTarget> parse_target(std::string_view target) {
-  if (target.empty() || target.front() != '/') return std::nullopt;   // origin-form only
+  if (target.empty() || target.front() != '/') return std::nullopt;     // origin-form only
   if (target.find('#') != std::string_view::npos) return std::nullopt;  // clients never send fragments
   if (target.find('\0') != std::string_view::npos) return std::nullopt;
 

@@ -73,9 +73,9 @@ bool iequals(std::string_view a, std::string_view b) {
 bool is_token(std::string_view s) {
   constexpr std::string_view kSpecials = "!#$%&'*+-.^_`|~";
   return !s.empty() && std::all_of(s.begin(), s.end(), [&](char c) {
-           const bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-           return alnum || kSpecials.find(c) != std::string_view::npos;
-         });
+    const bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    return alnum || kSpecials.find(c) != std::string_view::npos;
+  });
 }
 
 // Beast does not validate values on output: a CR/LF from a handler would allow header injection.
@@ -386,13 +386,12 @@ void HttpServer::Impl::Connection::handle_request() {
 
 void HttpServer::Impl::Connection::write_response(http::message_generator message, bool keep_alive) {
   arm_deadline(server_->options().write_timeout);
-  beast::async_write(socket_, std::move(message),
-                     [self = shared_from_this(), keep_alive](error_code ec, std::size_t) {
-                       if (self->closed_) return;
-                       if (ec) return self->close();
-                       if (!keep_alive || self->server_->stopped()) return self->close();
-                       self->read_request();
-                     });
+  beast::async_write(socket_, std::move(message), [self = shared_from_this(), keep_alive](error_code ec, std::size_t) {
+    if (self->closed_) return;
+    if (ec) return self->close();
+    if (!keep_alive || self->server_->stopped()) return self->close();
+    self->read_request();
+  });
 }
 
 // Error responses after which the request stream is unusable: answer, then close gracefully.
@@ -555,9 +554,8 @@ void HttpServer::Impl::stop() {
 }
 
 void HttpServer::Impl::accept_next() {
-  acceptor_.async_accept([self = shared_from_this()](error_code ec, tcp::socket socket) {
-    self->on_accept(ec, std::move(socket));
-  });
+  acceptor_.async_accept(
+      [self = shared_from_this()](error_code ec, tcp::socket socket) { self->on_accept(ec, std::move(socket)); });
 }
 
 void HttpServer::Impl::on_accept(error_code ec, tcp::socket socket) {

@@ -26,14 +26,14 @@ class HttpServer {
   // Every resource a client can make the server hold is bounded by one of these.
   struct Options {
     std::string address = "127.0.0.1";
-    std::uint16_t port = 0;                              // 0: ephemeral, see start()
-    std::size_t body_limit_bytes = 64 * 1024;            // larger bodies: 413
-    std::size_t header_limit_bytes = 8 * 1024;           // start line + headers; larger: 431
-    std::chrono::seconds read_timeout{30};               // per request, including keep-alive idle time
-    std::chrono::seconds write_timeout{30};              // per response / per SSE write
-    std::size_t max_connections = 64;                    // beyond: 503 and close
-    std::size_t sse_queue_limit = 256;                   // SSE messages a subscriber may lag behind
-    std::chrono::seconds sse_heartbeat_interval{15};     // comment lines keep proxies from timing out
+    std::uint16_t port = 0;                           // 0: ephemeral, see start()
+    std::size_t body_limit_bytes = 64 * 1024;         // larger bodies: 413
+    std::size_t header_limit_bytes = 8 * 1024;        // start line + headers; larger: 431
+    std::chrono::seconds read_timeout{30};            // per request, including keep-alive idle time
+    std::chrono::seconds write_timeout{30};           // per response / per SSE write
+    std::size_t max_connections = 64;                 // beyond: 503 and close
+    std::size_t sse_queue_limit = 256;                // SSE messages a subscriber may lag behind
+    std::chrono::seconds sse_heartbeat_interval{15};  // comment lines keep proxies from timing out
   };
   // Called on the io_context thread for every well-formed request. Exceptions become a 500.
   // It may call publish() and stop(), but must not destroy the server.

@@ -26,8 +26,8 @@ inline constexpr std::string_view WRONG_TYPE = "wrong_type";
 inline constexpr std::string_view NON_FINITE = "non_finite";
 inline constexpr std::string_view NEGATIVE_POWER = "negative_power";
 inline constexpr std::string_view OUT_OF_RANGE = "out_of_range";
-inline constexpr std::string_view NO_VALUE = "no_value";          // null/None/nan/sentinel: "no reading", not 0
-inline constexpr std::string_view SELF_TEST = "self_test";        // e.g. Z2M smoke test:true
+inline constexpr std::string_view NO_VALUE = "no_value";    // null/None/nan/sentinel: "no reading", not 0
+inline constexpr std::string_view SELF_TEST = "self_test";  // e.g. Z2M smoke test:true
 inline constexpr std::string_view UNKNOWN_PAYLOAD = "unknown_payload";
 }  // namespace reason
 
@@ -41,7 +41,7 @@ struct FieldIssue {
 struct DeviceInfo {
   std::string device_id;
   std::string model;
-  std::string name;      // the device's own friendly name, if it announces one
+  std::string name;  // the device's own friendly name, if it announces one
   std::string firmware;
 };
 

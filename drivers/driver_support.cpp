@@ -126,8 +126,7 @@ void Sink::power(const std::string& device, const std::string& field, double w) 
   }
 }
 
-void Sink::bounded(const std::string& device, const std::string& field, double v, Metric metric, double lo,
-                   double hi) {
+void Sink::bounded(const std::string& device, const std::string& field, double v, Metric metric, double lo, double hi) {
   if (v < lo || v > hi) {
     issue(device, field, reason::OUT_OF_RANGE);
   } else {

@@ -2,8 +2,8 @@
 // Reading and issue emission shared by the drivers: every reading is stamped with the gateway
 // receive time and the message's retained flag; every field that cannot become a reading is a
 // FieldIssue with a drivers::reason code. Drivers decide which helper fits their documented rules.
-#include <nlohmann/json_fwd.hpp>
 #include <exception>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>

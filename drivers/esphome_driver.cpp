@@ -19,8 +19,10 @@ constexpr std::string_view DEVICE_PREFIX = "esphome:";
 
 // Component types ESPHome's MQTT integration publishes under <prefix>/<component>/<object_id>/.
 constexpr std::array<std::string_view, 20> COMPONENTS = {
-    "sensor", "binary_sensor", "switch", "text_sensor", "light",  "fan",   "cover", "climate", "number", "select",
-    "button", "lock",          "valve",  "text",        "datetime", "date", "time", "event",   "update", "alarm_control_panel",
+    "sensor", "binary_sensor", "switch",  "text_sensor", "light",
+    "fan",    "cover",         "climate", "number",      "select",
+    "button", "lock",          "valve",   "text",        "datetime",
+    "date",   "time",          "event",   "update",      "alarm_control_panel",
 };
 constexpr std::array<std::string_view, 4> STATE_COMPONENTS = {"sensor", "binary_sensor", "switch", "text_sensor"};
 
@@ -111,8 +113,7 @@ struct EsphomeTopic {
 class EsphomeDriver final : public Driver {
  public:
   explicit EsphomeDriver(const DriverOptions& options)
-      : prefixes_(options.esphome_prefixes),
-        foreign_roots_{options.ha_discovery_prefix, options.z2m_base_topic} {
+      : prefixes_(options.esphome_prefixes), foreign_roots_{options.ha_discovery_prefix, options.z2m_base_topic} {
     // Longest first, so "home/living_room" wins over "home".
     std::sort(prefixes_.begin(), prefixes_.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
   }
@@ -283,9 +284,9 @@ class EsphomeDriver final : public Driver {
   static Decoded ignored() { return with_outcome(Outcome::ignored); }
   static Decoded rejected(std::string_view why) { return with_outcome(Outcome::rejected, why); }
 
-  std::vector<std::string> prefixes_;                  // configured topic_prefix values
-  std::array<std::string, 2> foreign_roots_;           // HA discovery prefix, Z2M base topic
-  std::map<std::string, Node, std::less<>> nodes_;     // by prefix
+  std::vector<std::string> prefixes_;               // configured topic_prefix values
+  std::array<std::string, 2> foreign_roots_;        // HA discovery prefix, Z2M base topic
+  std::map<std::string, Node, std::less<>> nodes_;  // by prefix
   std::map<std::string, std::pair<std::string, std::string>, std::less<>> switches_;  // id -> prefix, object_id
 };
 

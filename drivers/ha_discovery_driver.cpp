@@ -68,8 +68,8 @@ const Table& entity_abbreviations() {
 
 const Table& device_abbreviations() {
   static const Table table = {
-      {"cns", "connections"},  {"ids", "identifiers"}, {"mf", "manufacturer"},   {"mdl", "model"},
-      {"mdl_id", "model_id"},  {"hw", "hw_version"},   {"sw", "sw_version"},     {"sa", "suggested_area"},
+      {"cns", "connections"},  {"ids", "identifiers"},       {"mf", "manufacturer"}, {"mdl", "model"},
+      {"mdl_id", "model_id"},  {"hw", "hw_version"},         {"sw", "sw_version"},   {"sa", "suggested_area"},
       {"sn", "serial_number"}, {"via_device", "via_device"},
   };
   return table;
@@ -99,8 +99,10 @@ json expand(const json& in, const Table& table, bool& abbreviated) {
     out[std::move(full)] = value;
   }
   if (&table != &entity_abbreviations()) return out;
-  if (auto it = out.find("device"); it != out.end() && it->is_object()) *it = expand(*it, device_abbreviations(), abbreviated);
-  if (auto it = out.find("origin"); it != out.end() && it->is_object()) *it = expand(*it, origin_abbreviations(), abbreviated);
+  if (auto it = out.find("device"); it != out.end() && it->is_object())
+    *it = expand(*it, device_abbreviations(), abbreviated);
+  if (auto it = out.find("origin"); it != out.end() && it->is_object())
+    *it = expand(*it, origin_abbreviations(), abbreviated);
   if (auto it = out.find("availability"); it != out.end() && it->is_array()) {
     for (auto& entry : *it) {
       if (entry.is_object()) entry = expand(entry, table, abbreviated);
@@ -270,7 +272,8 @@ struct Mapping {
   bool bad_unit = false;  // a class we map, in a unit we cannot convert
 };
 
-Mapping unit_mapping(Metric metric, std::string_view unit, std::initializer_list<std::pair<std::string_view, Conversion>> units) {
+Mapping unit_mapping(Metric metric, std::string_view unit,
+                     std::initializer_list<std::pair<std::string_view, Conversion>> units) {
   for (const auto& [u, c] : units) {
     if (unit == u) return {metric, c, false};
   }
@@ -300,8 +303,13 @@ Mapping map_sensor(std::string_view device_class, std::string_view unit, std::st
   if (device_class == "current") return unit_mapping(Metric::current_a, unit, {{"A", C::none}, {"mA", C::div_1000}});
   if (device_class == "temperature") {
     return unit_mapping(Metric::temperature_c, unit,
-                        {{"°C", C::none}, {"℃", C::none}, {"C", C::none}, {"°F", C::fahrenheit},
-                         {"℉", C::fahrenheit}, {"F", C::fahrenheit}, {"K", C::kelvin}});
+                        {{"°C", C::none},
+                         {"℃", C::none},
+                         {"C", C::none},
+                         {"°F", C::fahrenheit},
+                         {"℉", C::fahrenheit},
+                         {"F", C::fahrenheit},
+                         {"K", C::kelvin}});
   }
   if (device_class == "humidity") return unit_mapping(Metric::humidity_pct, unit, {{"%", C::none}});
   if (device_class == "illuminance") return unit_mapping(Metric::illuminance_lux, unit, {{"lx", C::none}});
@@ -355,8 +363,8 @@ struct Entity {
   std::string object_id;  // used in '#' ids and issue field names
   std::string device_id;
   Origin origin = Origin::native;
-  bool claimed = false;    // its topics are decoded here
-  bool supported = true;   // false: unsupported template or unit
+  bool claimed = false;   // its topics are decoded here
+  bool supported = true;  // false: unsupported template or unit
   std::optional<Metric> metric;
   Conversion conversion = Conversion::none;
   ValueTemplate value;
@@ -373,7 +381,8 @@ struct Entity {
 std::string payload_text(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 
 // "<prefix>/<component>/<object_id>/state" -> prefix, object_id (ESPHome's own topic layout).
-std::optional<std::pair<std::string, std::string>> esphome_state_topic(std::string_view topic, std::string_view platform) {
+std::optional<std::pair<std::string, std::string>> esphome_state_topic(std::string_view topic,
+                                                                       std::string_view platform) {
   const auto levels = split_topic(topic);
   const std::size_t n = levels.size();
   if (n < 4 || levels[n - 1] != "state" || levels[n - 3] != platform || levels[n - 2].empty()) return std::nullopt;
@@ -545,7 +554,8 @@ class HaDiscoveryDriverImpl final : public HaDiscoveryDriver {
     const std::string origin_name = lower(string_of(cfg.value("origin", json::object()), "name"));
     const json device = cfg.value("device", json::object());
     if (origin_name == "zigbee2mqtt" || under_z2m(state_topic)) {
-      std::string friendly = under_z2m(state_topic) ? state_topic.substr(z2m_base_.size() + 1) : string_of(device, "name");
+      std::string friendly =
+          under_z2m(state_topic) ? state_topic.substr(z2m_base_.size() + 1) : string_of(device, "name");
       if (friendly.empty()) friendly = fallback;
       return {Origin::z2m, "z2m:" + friendly, object_id};
     }
@@ -647,9 +657,11 @@ class HaDiscoveryDriverImpl final : public HaDiscoveryDriver {
 
   // ---- learned topics ----
 
-  Decoded decode_learned(const Message& msg, const std::vector<std::size_t>* state, const std::vector<std::size_t>* avail) {
+  Decoded decode_learned(const Message& msg, const std::vector<std::size_t>* state,
+                         const std::vector<std::size_t>* avail) {
     const std::optional<json> parsed = parse_json_lenient(msg.payload);
-    if (!parsed && state && !avail && all_need_json(*state)) return with_outcome(Outcome::rejected, reason::MALFORMED_JSON);
+    if (!parsed && state && !avail && all_need_json(*state))
+      return with_outcome(Outcome::rejected, reason::MALFORMED_JSON);
     Decoded out = with_outcome(Outcome::decoded);
     if (state) {
       for (const std::size_t i : *state) decode_entity_state(entities_[i], msg, parsed, out);
@@ -667,7 +679,8 @@ class HaDiscoveryDriverImpl final : public HaDiscoveryDriver {
     if (!e.metric || !e.supported) return;
     const Rendered r = render(e.value, msg.payload, parsed);
     if (r.status == Rendered::Status::absent) return;  // partial update of a shared JSON state topic
-    if (r.status == Rendered::Status::malformed) return add_issue(out, e.device_id, e.object_id, reason::MALFORMED_JSON);
+    if (r.status == Rendered::Status::malformed)
+      return add_issue(out, e.device_id, e.object_id, reason::MALFORMED_JSON);
     if (e.platform == "sensor") return decode_number(e, r.value, msg, out);
     decode_on_off(e, r.value, msg, out);
   }

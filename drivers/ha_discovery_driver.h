@@ -55,8 +55,8 @@
 namespace hearth::drivers {
 
 struct HaDiscoveryStats {
-  std::size_t entities = 0;     // currently learned (every origin)
-  std::size_t unsupported = 0;  // of those: template outside the safe subset or unconvertible unit
+  std::size_t entities = 0;        // currently learned (every origin)
+  std::size_t unsupported = 0;     // of those: template outside the safe subset or unconvertible unit
   std::size_t claimed_topics = 0;  // state + availability topics decoded here
 };
 

@@ -22,8 +22,10 @@ std::string null_out_non_finite(std::string_view in) {
     const char c = in[i];
     if (in_string) {
       out.push_back(c);
-      if (c == '\\' && i + 1 < in.size()) out.push_back(in[++i]);
-      else if (c == '"') in_string = false;
+      if (c == '\\' && i + 1 < in.size())
+        out.push_back(in[++i]);
+      else if (c == '"')
+        in_string = false;
       continue;
     }
     if (c == '"') {

@@ -1,8 +1,8 @@
 #pragma once
 // Tolerant JSON helpers shared by the drivers. Devices send numbers as JSON numbers, as strings
 // ("1843.27"), as null / "None" / "nan", and legacy Tasmota sends bare `nan` (invalid JSON).
-#include <nlohmann/json_fwd.hpp>
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>

@@ -22,8 +22,8 @@ constexpr std::string_view DEVICE_PREFIX = "z2m:";
 
 // What we know about one device, from its own messages and from bridge/devices.
 struct Z2mDevice {
-  bool battery = false;  // reports battery/battery_low, or bridge/devices says so: `voltage` is mV
-  bool mains = false;    // bridge/devices says mains powered: `voltage` is volts
+  bool battery = false;                       // reports battery/battery_low, or bridge/devices says so: `voltage` is mV
+  bool mains = false;                         // bridge/devices says mains powered: `voltage` is volts
   std::set<std::string, std::less<>> relays;  // "" for `state`, "l2" for `state_l2`
   std::optional<bool> available;              // own availability topic, when Z2M publishes one
   bool self_test = false;                     // last `test` flag seen (smoke detectors)
@@ -106,8 +106,7 @@ class Z2mDriver final : public Driver {
     const auto it = devices_.find(native);
     if (it == devices_.end() || !it->second.relays.contains(endpoint)) return std::nullopt;
     const std::string key = endpoint.empty() ? "state" : "state_" + std::string(endpoint);
-    return Outbound{base_ + "/" + std::string(native) + "/set",
-                    "{\"" + key + "\":\"" + (on ? "ON" : "OFF") + "\"}"};
+    return Outbound{base_ + "/" + std::string(native) + "/set", "{\"" + key + "\":\"" + (on ? "ON" : "OFF") + "\"}"};
   }
 
  private:
@@ -283,8 +282,8 @@ class Z2mDriver final : public Driver {
     endpoint_fields(state, dev, device_name, msg, out);
   }
 
-  void number_field(const json& state, std::string_view key, Metric metric, const std::string& id,
-                    const Message& msg, Decoded& out) const {
+  void number_field(const json& state, std::string_view key, Metric metric, const std::string& id, const Message& msg,
+                    Decoded& out) const {
     const auto it = state.find(key);
     if (it == state.end()) return;
     emit_number(out, msg, id, key, metric, to_number(*it));
@@ -378,7 +377,9 @@ class Z2mDriver final : public Driver {
 
   // ---- small helpers ----
 
-  static std::string device_id(std::string_view device_name) { return std::string(DEVICE_PREFIX) + std::string(device_name); }
+  static std::string device_id(std::string_view device_name) {
+    return std::string(DEVICE_PREFIX) + std::string(device_name);
+  }
 
   static Decoded ignored() { return with_outcome(Outcome::ignored); }
   static Decoded rejected(std::string_view why) { return with_outcome(Outcome::rejected, why); }
@@ -386,7 +387,7 @@ class Z2mDriver final : public Driver {
   std::string base_;
   std::set<std::string> inverted_contact_;
   std::map<std::string, Z2mDevice, std::less<>> devices_;  // keyed by friendly name
-  std::optional<bool> bridge_online_;                       // unknown until bridge/state arrives
+  std::optional<bool> bridge_online_;                      // unknown until bridge/state arrives
 };
 
 }  // namespace

@@ -124,11 +124,13 @@ HttpResponse readings(const HttpRequest& req, const ApiContext& ctx) {
   const auto metric = core::metric_from_string(*metric_name);
   if (!metric) return json_error(400, "unknown metric: " + *metric_name);
   const auto now_ms = core::to_epoch_ms(ctx.now());
-  const auto from = req.query_param("from") ? parse_int(req.query_param("from")) : std::optional<std::int64_t>(now_ms - 86'400'000);
+  const auto from =
+      req.query_param("from") ? parse_int(req.query_param("from")) : std::optional<std::int64_t>(now_ms - 86'400'000);
   const auto to = req.query_param("to") ? parse_int(req.query_param("to")) : std::optional<std::int64_t>(now_ms + 1);
   if (!from || !to) return json_error(400, "from and to are UTC epoch milliseconds");
   if (*from > *to) return json_error(400, "from is after to");
-  const auto limit = req.query_param("limit") ? parse_int(req.query_param("limit")) : std::optional<std::int64_t>(10'000);
+  const auto limit =
+      req.query_param("limit") ? parse_int(req.query_param("limit")) : std::optional<std::int64_t>(10'000);
   if (!limit || *limit <= 0 || *limit > static_cast<std::int64_t>(MAX_POINTS)) {
     return json_error(400, "limit must be 1.." + std::to_string(MAX_POINTS));
   }

@@ -1,12 +1,13 @@
 #include "gateway/app.h"
 
-#include <utility>  // before Asio (asio#944)
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <sys/timex.h>
+#include <utility>  // before Asio (asio#944)
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <csignal>
 #include <filesystem>
@@ -126,12 +127,12 @@ struct App::Impl {
     api.mqtt_stats = [this] { return mqtt->stats(); };
     api.clock_synchronised = system_clock_synchronised;
     api.started = core::now_ms();
-    http = std::make_unique<dashboard::HttpServer>(io, opts, [this](const dashboard::HttpRequest& req) {
-      return handle_api(req, api);
-    });
+    http = std::make_unique<dashboard::HttpServer>(
+        io, opts, [this](const dashboard::HttpRequest& req) { return handle_api(req, api); });
     auto port = http->start();
-    if (!port) return core::Error{"http: cannot listen on " + config.http.address + ":" +
-                                  std::to_string(config.http.port) + ": " + port.error().message};
+    if (!port)
+      return core::Error{"http: cannot listen on " + config.http.address + ":" + std::to_string(config.http.port) +
+                         ": " + port.error().message};
     spdlog::info("http: API on http://{}:{}/api/v1/health", config.http.address, *port);
     return {};
   }
@@ -154,7 +155,8 @@ struct App::Impl {
     maintenance_timer.async_wait([this](const boost::system::error_code& ec) {
       if (ec) return;
       flush();  // rollups must see every reading of the minutes they close
-      if (auto r = store->maintain(core::now_ms()); !r) spdlog::error("store: maintenance failed: {}", r.error().message);
+      if (auto r = store->maintain(core::now_ms()); !r)
+        spdlog::error("store: maintenance failed: {}", r.error().message);
       arm_maintenance_timer(std::chrono::seconds{60});
     });
   }
@@ -246,7 +248,8 @@ struct App::Impl {
     registry.apply_settings(config.devices);
     pipeline = std::make_unique<Pipeline>(*drivers, *store, registry, config.ingest,
                                           [this](const std::string& filter) { mqtt->subscribe(filter); });
-    if (auto r = pipeline->restore(); !r) spdlog::warn("could not restore state from the database: {}", r.error().message);
+    if (auto r = pipeline->restore(); !r)
+      spdlog::warn("could not restore state from the database: {}", r.error().message);
     spdlog::info("store: {} devices known from previous runs", registry.size());
     if (auto r = start_http(); !r) {
       spdlog::critical("{}", r.error().message);

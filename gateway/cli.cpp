@@ -1,6 +1,6 @@
 // hearth: the command-line tool for a gateway's database (list devices, query and export readings).
-#include <CLI/CLI.hpp>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <ctime>
@@ -112,7 +112,8 @@ int main(int argc, char** argv) {
   readings->add_option("--metric", metric, "metric, e.g. power_w")->required();
   readings->add_option("--from", from, "UTC epoch ms (inclusive)");
   readings->add_option("--to", to, "UTC epoch ms (exclusive)");
-  readings->add_option("--resolution", resolution, "raw, minute or hour")->check(CLI::IsMember({"raw", "minute", "hour"}));
+  readings->add_option("--resolution", resolution, "raw, minute or hour")
+      ->check(CLI::IsMember({"raw", "minute", "hour"}));
 
   std::string output = "-";
   auto* exp = cli.add_subcommand("export", "every series as CSV (device,metric,ts_ms,time_utc,value)");

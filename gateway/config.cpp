@@ -120,8 +120,9 @@ void parse_tls(const Parser& p, const YAML::Node& n, TlsConfig& tls) {
 
 void parse_mqtt(const Parser& p, const YAML::Node& n, MqttConfig& m) {
   using std::chrono::seconds;
-  p.only_keys(n, "mqtt", {"url", "version", "client_id", "username", "password", "password_file", "tls",
-                          "keepalive", "reconnect_min", "reconnect_max"});
+  p.only_keys(n, "mqtt",
+              {"url", "version", "client_id", "username", "password", "password_file", "tls", "keepalive",
+               "reconnect_min", "reconnect_max"});
   if (n["url"]) m.url = p.str(n["url"], "mqtt.url");
   if (n["version"]) {
     m.version = static_cast<int>(p.integer(n["version"], "mqtt.version", 3, 5));
@@ -129,7 +130,8 @@ void parse_mqtt(const Parser& p, const YAML::Node& n, MqttConfig& m) {
   }
   if (n["client_id"]) m.client_id = p.str(n["client_id"], "mqtt.client_id");
   if (n["username"]) m.username = p.str(n["username"], "mqtt.username");
-  if (n["password"] && n["password_file"]) p.fail(n["password_file"], "mqtt.password_file", "give password or password_file, not both");
+  if (n["password"] && n["password_file"])
+    p.fail(n["password_file"], "mqtt.password_file", "give password or password_file, not both");
   if (n["password"]) m.password = p.str(n["password"], "mqtt.password");
   if (n["password_file"]) m.password = read_secret_file(p, n["password_file"], "mqtt.password_file");
   if (n["tls"]) parse_tls(p, n["tls"], m.tls);
@@ -143,15 +145,21 @@ void parse_mqtt(const Parser& p, const YAML::Node& n, MqttConfig& m) {
 
 void parse_store(const Parser& p, const YAML::Node& n, StoreConfig& s) {
   using std::chrono::milliseconds;
-  p.only_keys(n, "store", {"path", "commit_interval", "raw_retention_days", "minute_retention_days",
-                           "hour_retention_days", "synchronous"});
+  p.only_keys(
+      n, "store",
+      {"path", "commit_interval", "raw_retention_days", "minute_retention_days", "hour_retention_days", "synchronous"});
   if (n["path"]) s.path = p.str(n["path"], "store.path");
   if (n["commit_interval"]) {
     s.commit_interval = p.duration(n["commit_interval"], "store.commit_interval", milliseconds{10}, milliseconds{1000});
   }
-  if (n["raw_retention_days"]) s.raw_retention_days = static_cast<int>(p.integer(n["raw_retention_days"], "store.raw_retention_days", 1, 3650));
-  if (n["minute_retention_days"]) s.minute_retention_days = static_cast<int>(p.integer(n["minute_retention_days"], "store.minute_retention_days", 1, 3650));
-  if (n["hour_retention_days"]) s.hour_retention_days = static_cast<int>(p.integer(n["hour_retention_days"], "store.hour_retention_days", 1, 36500));
+  if (n["raw_retention_days"])
+    s.raw_retention_days = static_cast<int>(p.integer(n["raw_retention_days"], "store.raw_retention_days", 1, 3650));
+  if (n["minute_retention_days"])
+    s.minute_retention_days =
+        static_cast<int>(p.integer(n["minute_retention_days"], "store.minute_retention_days", 1, 3650));
+  if (n["hour_retention_days"])
+    s.hour_retention_days =
+        static_cast<int>(p.integer(n["hour_retention_days"], "store.hour_retention_days", 1, 36500));
   if (n["synchronous"]) {
     const auto v = p.str(n["synchronous"], "store.synchronous");
     if (v != "full" && v != "normal") p.fail(n["synchronous"], "store.synchronous", "expected full or normal");
@@ -170,7 +178,8 @@ void parse_http(const Parser& p, const YAML::Node& n, HttpConfig& h) {
 void parse_ingest(const Parser& p, const YAML::Node& n, IngestConfig& i) {
   p.only_keys(n, "ingest", {"max_payload_bytes", "duplicate_window"});
   if (n["max_payload_bytes"]) {
-    i.max_payload_bytes = static_cast<std::size_t>(p.integer(n["max_payload_bytes"], "ingest.max_payload_bytes", 256, 1 << 20));
+    i.max_payload_bytes =
+        static_cast<std::size_t>(p.integer(n["max_payload_bytes"], "ingest.max_payload_bytes", 256, 1 << 20));
   }
   if (n["duplicate_window"]) {
     i.duplicate_window = p.duration(n["duplicate_window"], "ingest.duplicate_window", std::chrono::milliseconds{0},
@@ -179,8 +188,9 @@ void parse_ingest(const Parser& p, const YAML::Node& n, IngestConfig& i) {
 }
 
 void parse_drivers(const Parser& p, const YAML::Node& n, drivers::DriverOptions& d) {
-  p.only_keys(n, "drivers", {"z2m_base_topic", "ha_discovery_prefix", "esphome_prefixes", "fahrenheit_devices",
-                             "inverted_contact_devices"});
+  p.only_keys(
+      n, "drivers",
+      {"z2m_base_topic", "ha_discovery_prefix", "esphome_prefixes", "fahrenheit_devices", "inverted_contact_devices"});
   if (n["z2m_base_topic"]) d.z2m_base_topic = p.str(n["z2m_base_topic"], "drivers.z2m_base_topic");
   if (n["ha_discovery_prefix"]) d.ha_discovery_prefix = p.str(n["ha_discovery_prefix"], "drivers.ha_discovery_prefix");
   if (n["esphome_prefixes"]) d.esphome_prefixes = p.strings(n["esphome_prefixes"], "drivers.esphome_prefixes");
@@ -257,7 +267,7 @@ bool valid_home_id(const std::string& id) {
 }  // namespace
 
 const std::vector<std::string>& appliance_kinds() {
-  static const std::vector<std::string> KINDS = {"kettle", "fridge",          "tv",      "heater", "cooker",
+  static const std::vector<std::string> KINDS = {"kettle",    "fridge",          "tv",      "heater", "cooker",
                                                  "microwave", "washing_machine", "medical", "lamp",   "other"};
   return KINDS;
 }
@@ -309,8 +319,10 @@ core::Result<GatewayConfig> finalise_config(GatewayConfig c, const Overrides& o)
   const std::string& url = c.mqtt.url;
   const auto scheme_end = url.find("://");
   const std::string scheme = scheme_end == std::string::npos ? "" : url.substr(0, scheme_end);
-  if (scheme != "tcp" && scheme != "mqtt" && scheme != "ssl" && scheme != "mqtts" && scheme != "ws" && scheme != "wss") {
-    return Error{c.source + ": mqtt.url: expected tcp://, mqtt://, ssl://, mqtts://, ws:// or wss://, got '" + url + "'"};
+  if (scheme != "tcp" && scheme != "mqtt" && scheme != "ssl" && scheme != "mqtts" && scheme != "ws" &&
+      scheme != "wss") {
+    return Error{c.source + ": mqtt.url: expected tcp://, mqtt://, ssl://, mqtts://, ws:// or wss://, got '" + url +
+                 "'"};
   }
   if (scheme == "ssl" || scheme == "mqtts" || scheme == "wss") c.mqtt.tls.enabled = true;
   if (c.mqtt.reconnect_min > c.mqtt.reconnect_max) {
@@ -331,8 +343,8 @@ std::vector<std::string> describe_config(const GatewayConfig& c) {
       "config: " + c.source,
       "home_id: " + c.home_id,
       "mqtt: url=" + c.mqtt.url + " version=" + std::to_string(c.mqtt.version) + " client_id=" + c.mqtt.client_id +
-          " username=" + (c.mqtt.username.empty() ? "(none)" : c.mqtt.username) + " password=" + secret(c.mqtt.password) +
-          " tls=" + (c.mqtt.tls.enabled ? "on" : "off"),
+          " username=" + (c.mqtt.username.empty() ? "(none)" : c.mqtt.username) +
+          " password=" + secret(c.mqtt.password) + " tls=" + (c.mqtt.tls.enabled ? "on" : "off"),
       "store: path=" + c.store.path + " commit_interval_ms=" + std::to_string(c.store.commit_interval.count()) +
           " retention_days raw/minute/hour=" + std::to_string(c.store.raw_retention_days) + "/" +
           std::to_string(c.store.minute_retention_days) + "/" + std::to_string(c.store.hour_retention_days) +

@@ -23,7 +23,7 @@ struct TlsConfig {
 
 struct MqttConfig {
   std::string url = "tcp://127.0.0.1:1883";
-  int version = 5;  // 3 = MQTT 3.1.1, 5 = MQTT 5
+  int version = 5;        // 3 = MQTT 3.1.1, 5 = MQTT 5
   std::string client_id;  // default hearthd-<home_id>
   std::string username;
   std::string password;  // or password_file; never logged

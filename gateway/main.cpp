@@ -1,7 +1,7 @@
 // hearthd: the Hearth gateway daemon.
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdlib>
 #include <filesystem>
@@ -14,8 +14,10 @@ namespace {
 void setup_logging(const std::string& level) {
   auto logger = spdlog::stderr_color_mt("hearthd");
   // Under systemd, journald adds the time; "<N>" prefixes give it the priority (sd-daemon(3)).
-  if (std::getenv("JOURNAL_STREAM") != nullptr) logger->set_pattern("<%L>%v");
-  else logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+  if (std::getenv("JOURNAL_STREAM") != nullptr)
+    logger->set_pattern("<%L>%v");
+  else
+    logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(level));
 }

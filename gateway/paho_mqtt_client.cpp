@@ -1,11 +1,12 @@
 // The only translation unit that includes Paho. Paho runs its callbacks on its own threads;
 // each callback does nothing but post the event into the io_context, where all state lives.
+#include <mqtt/async_client.h>
+#include <spdlog/spdlog.h>
 #include <utility>  // before Asio (asio#944)
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <mqtt/async_client.h>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <atomic>
@@ -33,7 +34,8 @@ class PahoMqttClient final : public MqttClient, public std::enable_shared_from_t
       : io_(io),
         config_(std::move(config)),
         will_(std::move(will)),
-        client_(paho_uri(config_.url), config_.client_id, mqtt::create_options(config_.version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1)),
+        client_(paho_uri(config_.url), config_.client_id,
+                mqtt::create_options(config_.version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1)),
         retry_timer_(io),
         backoff_(config_.reconnect_min),
         alive_(std::make_shared<bool>(true)) {
@@ -115,9 +117,7 @@ class PahoMqttClient final : public MqttClient, public std::enable_shared_from_t
       });
     });
     client_.set_connected_handler([this](const std::string&) { post([this] { on_connected(); }); });
-    client_.set_connection_lost_handler([this](const std::string& cause) {
-      post([this, cause] { on_lost(cause); });
-    });
+    client_.set_connection_lost_handler([this](const std::string& cause) { post([this, cause] { on_lost(cause); }); });
   }
 
   // Backpressure: at most MAX_IN_FLIGHT messages wait for the io_context. When full, Paho's
@@ -144,8 +144,10 @@ class PahoMqttClient final : public MqttClient, public std::enable_shared_from_t
   mqtt::connect_options build_options() const {
     mqtt::connect_options opts;
     opts.set_mqtt_version(config_.version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1);
-    if (config_.version == 5) opts.set_clean_start(true);
-    else opts.set_clean_session(true);
+    if (config_.version == 5)
+      opts.set_clean_start(true);
+    else
+      opts.set_clean_session(true);
     opts.set_keep_alive_interval(config_.keepalive);
     opts.set_connect_timeout(std::chrono::seconds{10});
     // Paho reconnects by itself after a lost connection; the first connect is retried by our timer.

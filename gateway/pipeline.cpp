@@ -21,25 +21,36 @@ struct Range {
 std::optional<Range> plausible_range(core::Metric m) {
   using core::Metric;
   switch (m) {
-    case Metric::power_w: return Range{0.0, 100'000.0};
-    case Metric::energy_kwh: return Range{0.0, 1.0e9};
-    case Metric::voltage_v: return Range{0.0, 500.0};
-    case Metric::current_a: return Range{0.0, 200.0};
-    case Metric::temperature_c: return Range{-50.0, 100.0};
-    case Metric::humidity_pct: return Range{0.0, 100.0};
-    case Metric::illuminance_lux: return Range{0.0, 200'000.0};
-    case Metric::battery_pct: return Range{0.0, 100.0};
-    case Metric::link_quality: return Range{0.0, 255.0};
-    case Metric::rssi_dbm: return Range{-150.0, 0.0};
-    case Metric::co_ppm: return Range{0.0, 10'000.0};
-    case Metric::smoke_density: return Range{0.0, 1.0e6};
-    default: return std::nullopt;  // booleans are checked separately
+    case Metric::power_w:
+      return Range{0.0, 100'000.0};
+    case Metric::energy_kwh:
+      return Range{0.0, 1.0e9};
+    case Metric::voltage_v:
+      return Range{0.0, 500.0};
+    case Metric::current_a:
+      return Range{0.0, 200.0};
+    case Metric::temperature_c:
+      return Range{-50.0, 100.0};
+    case Metric::humidity_pct:
+      return Range{0.0, 100.0};
+    case Metric::illuminance_lux:
+      return Range{0.0, 200'000.0};
+    case Metric::battery_pct:
+      return Range{0.0, 100.0};
+    case Metric::link_quality:
+      return Range{0.0, 255.0};
+    case Metric::rssi_dbm:
+      return Range{-150.0, 0.0};
+    case Metric::co_ppm:
+      return Range{0.0, 10'000.0};
+    case Metric::smoke_density:
+      return Range{0.0, 1.0e6};
+    default:
+      return std::nullopt;  // booleans are checked separately
   }
 }
 
-std::string series_key(const core::Reading& r) {
-  return r.device_id + '\x1f' + std::string(core::to_string(r.metric));
-}
+std::string series_key(const core::Reading& r) { return r.device_id + '\x1f' + std::string(core::to_string(r.metric)); }
 
 }  // namespace
 
@@ -187,8 +198,10 @@ void Pipeline::accept(core::Reading r, std::string_view driver) {
     r.ts = last_ts + std::chrono::milliseconds{1};
   }
   const bool in_order = r.ts >= last_ts;
-  if (!in_order) ++counters_.field_issues["out_of_order"];
-  else last_ts = r.ts;
+  if (!in_order)
+    ++counters_.field_issues["out_of_order"];
+  else
+    last_ts = r.ts;
   if (r.metric == core::Metric::energy_kwh && (!in_order || !apply_energy(r, *device))) return;
   ++counters_.readings;
   store_.append(r);
@@ -203,7 +216,8 @@ bool Pipeline::apply_energy(core::Reading& r, Device& device) {
   switch (update.step) {
     case core::EnergyStep::implausible:
       ++counters_.field_issues["energy_implausible_jump"];
-      spdlog::warn("{}: energy counter jumped to {} kWh, too fast to be real; held until confirmed", device.id, r.value);
+      spdlog::warn("{}: energy counter jumped to {} kWh, too fast to be real; held until confirmed", device.id,
+                   r.value);
       return false;
     case core::EnergyStep::rewind:
       ++counters_.field_issues["energy_counter_rewind"];
@@ -225,8 +239,10 @@ void Pipeline::note_online(Device& device, bool online) {
   if (device.online == online) return;
   const bool was_known = device.online.has_value();
   device.online = online;
-  if (online) spdlog::info("{} is online{}", device.id, was_known ? " again" : "");
-  else spdlog::warn("{} went offline", device.id);
+  if (online)
+    spdlog::info("{} is online{}", device.id, was_known ? " again" : "");
+  else
+    spdlog::warn("{} went offline", device.id);
 }
 
 core::Result<void> Pipeline::restore() {

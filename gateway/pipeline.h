@@ -28,10 +28,10 @@ struct InboundMessage {
 
 struct IngestCounters {
   std::uint64_t received = 0;
-  std::uint64_t decoded = 0;   // messages a driver used
-  std::uint64_t ignored = 0;   // messages a driver owns but deliberately skips (commands, logs)
-  std::uint64_t readings = 0;  // readings accepted for storage
-  std::uint64_t retained_not_stored = 0;  // retained replays: update state, not the time series
+  std::uint64_t decoded = 0;                          // messages a driver used
+  std::uint64_t ignored = 0;                          // messages a driver owns but deliberately skips (commands, logs)
+  std::uint64_t readings = 0;                         // readings accepted for storage
+  std::uint64_t retained_not_stored = 0;              // retained replays: update state, not the time series
   std::map<std::string, std::uint64_t> rejected;      // whole messages, by reason
   std::map<std::string, std::uint64_t> field_issues;  // single fields, by reason
   std::map<std::string, std::uint64_t> by_driver;

@@ -127,8 +127,8 @@ struct Store::Impl {
                    " is newer than this hearthd understands (" + std::to_string(MIGRATIONS.size()) + ")"};
     }
     for (auto v = static_cast<std::size_t>(version); v < MIGRATIONS.size(); ++v) {
-      std::string sql = "BEGIN;\n" + std::string(MIGRATIONS[v]) + "\nPRAGMA user_version = " + std::to_string(v + 1) +
-                        ";\nCOMMIT;";
+      std::string sql =
+          "BEGIN;\n" + std::string(MIGRATIONS[v]) + "\nPRAGMA user_version = " + std::to_string(v + 1) + ";\nCOMMIT;";
       if (auto r = sqlite::exec(db.get(), sql); !r) {
         (void)sqlite::exec(db.get(), "ROLLBACK");
         return Error{config.path + ": migration " + std::to_string(v + 1) + " failed: " + r.error().message};
@@ -144,23 +144,24 @@ struct Store::Impl {
       s = std::move(*r);
       return {};
     };
-    for (auto r : {prep(insert_reading, "INSERT OR IGNORE INTO readings (series_id, ts_ms, value) VALUES (?, ?, ?)"),
-                   prep(insert_series, "INSERT OR IGNORE INTO series (device_id, metric) VALUES (?, ?)"),
-                   prep(select_series, "SELECT id FROM series WHERE device_id = ? AND metric = ?"),
-                   prep(upsert_device,
-                        "INSERT INTO devices (id, driver, model, firmware, announced_name, first_seen_ms, last_seen_ms) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET driver = excluded.driver, "
-                        "model = CASE WHEN excluded.model = '' THEN model ELSE excluded.model END, "
-                        "firmware = CASE WHEN excluded.firmware = '' THEN firmware ELSE excluded.firmware END, "
-                        "announced_name = CASE WHEN excluded.announced_name = '' THEN announced_name "
-                        "ELSE excluded.announced_name END, last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)"),
-                   prep(upsert_latest,
-                        "INSERT INTO latest (series_id, ts_ms, value) VALUES (?, ?, ?) ON CONFLICT(series_id) DO "
-                        "UPDATE SET ts_ms = excluded.ts_ms, value = excluded.value WHERE excluded.ts_ms >= ts_ms"),
-                   prep(insert_audit, "INSERT INTO audit_log (ts_ms, actor, action, target) VALUES (?, ?, ?, ?)"),
-                   prep(upsert_counter,
-                        "INSERT OR REPLACE INTO energy_counters (device_id, total_kwh, last_raw_kwh, last_ts_ms, "
-                        "pending_raw_kwh, pending_ts_ms) VALUES (?, ?, ?, ?, ?, ?)")}) {
+    for (auto r :
+         {prep(insert_reading, "INSERT OR IGNORE INTO readings (series_id, ts_ms, value) VALUES (?, ?, ?)"),
+          prep(insert_series, "INSERT OR IGNORE INTO series (device_id, metric) VALUES (?, ?)"),
+          prep(select_series, "SELECT id FROM series WHERE device_id = ? AND metric = ?"),
+          prep(upsert_device,
+               "INSERT INTO devices (id, driver, model, firmware, announced_name, first_seen_ms, last_seen_ms) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET driver = excluded.driver, "
+               "model = CASE WHEN excluded.model = '' THEN model ELSE excluded.model END, "
+               "firmware = CASE WHEN excluded.firmware = '' THEN firmware ELSE excluded.firmware END, "
+               "announced_name = CASE WHEN excluded.announced_name = '' THEN announced_name "
+               "ELSE excluded.announced_name END, last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)"),
+          prep(upsert_latest,
+               "INSERT INTO latest (series_id, ts_ms, value) VALUES (?, ?, ?) ON CONFLICT(series_id) DO "
+               "UPDATE SET ts_ms = excluded.ts_ms, value = excluded.value WHERE excluded.ts_ms >= ts_ms"),
+          prep(insert_audit, "INSERT INTO audit_log (ts_ms, actor, action, target) VALUES (?, ?, ?, ?)"),
+          prep(upsert_counter,
+               "INSERT OR REPLACE INTO energy_counters (device_id, total_kwh, last_raw_kwh, last_ts_ms, "
+               "pending_raw_kwh, pending_ts_ms) VALUES (?, ?, ?, ?, ?, ?)")}) {
       if (!r) return r;
     }
     return {};
@@ -208,8 +209,7 @@ struct Store::Impl {
     const std::string width = std::to_string(width_ms);
     const std::string sql =
         source_is_raw
-            ? "INSERT OR REPLACE INTO " + std::string(target) +
-                  " SELECT series_id, ts_ms / " + width + " * " + width +
+            ? "INSERT OR REPLACE INTO " + std::string(target) + " SELECT series_id, ts_ms / " + width + " * " + width +
                   ", count(*), avg(value), min(value), max(value) FROM " + std::string(source) +
                   " WHERE ts_ms >= ? AND ts_ms < ? GROUP BY series_id, ts_ms / " + width
             : "INSERT OR REPLACE INTO " + std::string(target) + " SELECT series_id, bucket_ms / " + width + " * " +
@@ -243,7 +243,8 @@ core::Result<std::unique_ptr<Store>> Store::open(const StoreConfig& config) {
   const std::string pragmas = std::string("PRAGMA journal_mode=WAL; PRAGMA synchronous=") +
                               (config.synchronous_full ? "FULL" : "NORMAL") + "; PRAGMA foreign_keys=ON;";
   if (auto r = sqlite::exec(raw, pragmas); !r) return Error{config.path + ": " + r.error().message};
-  if (auto r = sqlite::exec(raw, "PRAGMA quick_check"); !r) return Error{config.path + ": integrity: " + r.error().message};
+  if (auto r = sqlite::exec(raw, "PRAGMA quick_check"); !r)
+    return Error{config.path + ": integrity: " + r.error().message};
   if (auto r = impl->migrate(); !r) return r.error();
   if (auto r = impl->prepare_statements(); !r) return Error{config.path + ": " + r.error().message};
   return std::unique_ptr<Store>(new Store(std::move(impl)));  // NOLINT: private constructor
@@ -269,11 +270,13 @@ void Store::save_energy_counter(const std::string& device_id, const core::Energy
 }
 
 void Store::audit(std::string actor, std::string action, std::string target) {
-  impl_->queued_audit.push_back({core::to_epoch_ms(core::now_ms()), std::move(actor), std::move(action), std::move(target)});
+  impl_->queued_audit.push_back(
+      {core::to_epoch_ms(core::now_ms()), std::move(actor), std::move(action), std::move(target)});
 }
 
 core::Result<std::vector<std::vector<std::string>>> Store::audit_log(std::size_t limit) const {
-  auto q = Stmt::prepare(impl_->db.get(), "SELECT ts_ms, actor, action, target FROM audit_log ORDER BY id DESC LIMIT ?");
+  auto q =
+      Stmt::prepare(impl_->db.get(), "SELECT ts_ms, actor, action, target FROM audit_log ORDER BY id DESC LIMIT ?");
   if (!q) return q.error();
   q->bind(1, static_cast<std::int64_t>(limit));
   std::vector<std::vector<std::string>> out;
@@ -318,16 +321,24 @@ core::Result<void> Store::flush() {
     }
   }
   for (const auto& [id, d] : s.queued_devices) {
-    if (auto w = s.upsert_device.bind(1, d.id).bind(2, d.driver).bind(3, d.model).bind(4, d.firmware)
-                     .bind(5, d.announced_name).bind(6, d.first_seen_ms).bind(7, d.last_seen_ms).run();
+    if (auto w = s.upsert_device.bind(1, d.id)
+                     .bind(2, d.driver)
+                     .bind(3, d.model)
+                     .bind(4, d.firmware)
+                     .bind(5, d.announced_name)
+                     .bind(6, d.first_seen_ms)
+                     .bind(7, d.last_seen_ms)
+                     .run();
         !w) {
       return fail(w.error());
     }
   }
   for (const auto& [id, c] : s.queued_counters) {
     s.upsert_counter.bind(1, id).bind(2, c.total_kwh).bind(3, c.last_raw_kwh).bind(4, c.last_ts_ms);
-    if (c.pending_raw_kwh) s.upsert_counter.bind(5, *c.pending_raw_kwh);
-    else s.upsert_counter.bind_null(5);
+    if (c.pending_raw_kwh)
+      s.upsert_counter.bind(5, *c.pending_raw_kwh);
+    else
+      s.upsert_counter.bind_null(5);
     if (auto w = s.upsert_counter.bind(6, c.pending_ts_ms).run(); !w) return fail(w.error());
   }
   for (const auto& a : s.queued_audit) {
@@ -368,9 +379,10 @@ core::Result<std::size_t> Store::maintain(core::TimePoint now) {
   }
   const auto raw_cut = std::min(now_ms - s.config.raw_retention_days * DAY_MS, *minute_done);
   const auto minute_cut = std::min(now_ms - s.config.minute_retention_days * DAY_MS, *hour_done);
-  for (auto r : {s.delete_before("readings", "ts_ms", raw_cut), s.delete_before("rollup_minute", "bucket_ms", minute_cut),
-                 s.delete_before("rollup_hour", "bucket_ms", now_ms - s.config.hour_retention_days * DAY_MS),
-                 s.delete_before("audit_log", "ts_ms", now_ms - s.config.hour_retention_days * DAY_MS)}) {
+  for (auto r :
+       {s.delete_before("readings", "ts_ms", raw_cut), s.delete_before("rollup_minute", "bucket_ms", minute_cut),
+        s.delete_before("rollup_hour", "bucket_ms", now_ms - s.config.hour_retention_days * DAY_MS),
+        s.delete_before("audit_log", "ts_ms", now_ms - s.config.hour_retention_days * DAY_MS)}) {
     if (!r) {
       (void)sqlite::exec(s.db.get(), "ROLLBACK");
       return r.error();
@@ -452,7 +464,11 @@ core::Result<std::vector<StoredPoint>> Store::readings(const std::string& device
                 "AND r.bucket_ms < ? ORDER BY r.bucket_ms LIMIT ?";
   auto q = Stmt::prepare(impl_->db.get(), sql);
   if (!q) return q.error();
-  q->bind(1, device_id).bind(2, core::to_string(metric)).bind(3, from_ms).bind(4, to_ms).bind(5, static_cast<std::int64_t>(limit));
+  q->bind(1, device_id)
+      .bind(2, core::to_string(metric))
+      .bind(3, from_ms)
+      .bind(4, to_ms)
+      .bind(5, static_cast<std::int64_t>(limit));
   std::vector<StoredPoint> out;
   while (true) {
     auto row = q->step();
@@ -464,8 +480,9 @@ core::Result<std::vector<StoredPoint>> Store::readings(const std::string& device
 }
 
 core::Result<std::vector<std::pair<std::string, core::Reading>>> Store::latest_values() const {
-  auto q = Stmt::prepare(impl_->db.get(),
-                         "SELECT s.device_id, s.metric, l.ts_ms, l.value FROM latest l JOIN series s ON s.id = l.series_id");
+  auto q =
+      Stmt::prepare(impl_->db.get(),
+                    "SELECT s.device_id, s.metric, l.ts_ms, l.value FROM latest l JOIN series s ON s.id = l.series_id");
   if (!q) return q.error();
   std::vector<std::pair<std::string, core::Reading>> out;
   while (true) {
@@ -498,9 +515,12 @@ std::string_view migration_sql(std::size_t version) {
 
 const char* to_string(Resolution r) {
   switch (r) {
-    case Resolution::raw: return "raw";
-    case Resolution::minute: return "minute";
-    case Resolution::hour: return "hour";
+    case Resolution::raw:
+      return "raw";
+    case Resolution::minute:
+      return "minute";
+    case Resolution::hour:
+      return "hour";
   }
   return "raw";
 }

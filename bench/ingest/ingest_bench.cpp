@@ -58,10 +58,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-using std::chrono::milliseconds;
 using nlohmann::json;
+using std::chrono::milliseconds;
 
-constexpr int READINGS_PER_MESSAGE = 4;  // power_w, energy_kwh, voltage_v, current_a
+constexpr int READINGS_PER_MESSAGE = 4;    // power_w, energy_kwh, voltage_v, current_a
 constexpr int MAX_INFLIGHT_PER_PLUG = 10;  // QoS 1 publishes a plug may have unacknowledged
 constexpr double KIB = 1024.0;
 constexpr double MIB = 1024.0 * 1024.0;
@@ -294,7 +294,8 @@ std::uint16_t free_loopback_port() {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) throw BenchError("bind 127.0.0.1:0 failed");
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    throw BenchError("bind 127.0.0.1:0 failed");
   socklen_t len = sizeof addr;
   ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len);
   return ntohs(addr.sin_port);
@@ -900,8 +901,9 @@ class Hearthd {
                         << "http:\n  address: 127.0.0.1\n  port: " << http_port << "\n  api_token: " << token << "\n";
     Fd log = open_log(log_);
     const std::string http = "127.0.0.1:" + std::to_string(http_port);
-    child_ = Child("hearthd", {o.hearthd, "--config", conf.string(), "--db", db.string(), "--http", http,
-                               "--mqtt-url", "tcp://127.0.0.1:" + std::to_string(mqtt_port), "--home-id", "bench"},
+    child_ = Child("hearthd",
+                   {o.hearthd, "--config", conf.string(), "--db", db.string(), "--http", http, "--mqtt-url",
+                    "tcp://127.0.0.1:" + std::to_string(mqtt_port), "--home-id", "bench"},
                    log.get(), log.get());
     if (!wait_for_port(http_port, deadline_after(10.0), child_)) {
       throw BenchError("hearthd did not open its API; log " + log_.string() + ":\n" + tail_of(log_));
@@ -1055,7 +1057,8 @@ BaselineResult run_baseline(const Options& o, const Broker& broker, const fs::pa
     note("publish-only: %d plugs -> broker, %llu messages, nobody subscribed", o.devices,
          static_cast<unsigned long long>(o.messages));
     Fleet fleet(broker.port(), o.devices, o.qos, "pub", 0, t());
-    const auto b = fleet.blast(o.messages, 0, [] { return std::uint64_t{0}; }, t());
+    const auto b = fleet.blast(
+        o.messages, 0, [] { return std::uint64_t{0}; }, t());
     const auto synced = fleet.sync(t());
     res.publish_only = {b.published, seconds_between(b.start, synced)};
   }
@@ -1072,23 +1075,26 @@ BaselineResult run_baseline(const Options& o, const Broker& broker, const fs::pa
   write_end.reset();
   LineCounter lines(std::move(read_end));
   Fleet fleet(broker.port(), o.devices, o.qos, "base", 0, t());
-  await_consumer(fleet, [&] { return lines.lines(); }, t(), "mosquitto_sub");
+  await_consumer(
+      fleet, [&] { return lines.lines(); }, t(), "mosquitto_sub");
   // Warm-up: one message per plug, so both consumers start the timed run in the same state.
   std::uint64_t c0 = lines.lines();
-  fleet.blast(static_cast<std::uint64_t>(o.devices), 0, [] { return std::uint64_t{0}; }, t());
+  fleet.blast(
+      static_cast<std::uint64_t>(o.devices), 0, [] { return std::uint64_t{0}; }, t());
   wait_until([&] { return lines.lines() >= c0 + static_cast<std::uint64_t>(o.devices); }, t(), "baseline warm-up");
   c0 = lines.lines();
   lines.set_target(c0 + o.messages);
   const auto deadline = t();
-  const auto b = fleet.blast(o.messages, o.window, [&] { return lines.lines() - c0; }, deadline);
+  const auto b = fleet.blast(
+      o.messages, o.window, [&] { return lines.lines() - c0; }, deadline);
   wait_until([&] { return lines.reached().has_value(); }, deadline,
              "mosquitto_sub receiving every message (" + std::to_string(lines.lines() - c0) + " of " +
                  std::to_string(o.messages) + ")");
   res.delivered = {o.messages, seconds_between(b.start, *lines.reached())};
   sub.stop(SIGTERM, milliseconds{3000});
   if (lines.lines() != c0 + o.messages) {
-    note("warning: mosquitto_sub printed %llu lines, expected %llu", static_cast<unsigned long long>(lines.lines() - c0),
-         static_cast<unsigned long long>(o.messages));
+    note("warning: mosquitto_sub printed %llu lines, expected %llu",
+         static_cast<unsigned long long>(lines.lines() - c0), static_cast<unsigned long long>(o.messages));
   }
   return res;
 }
@@ -1108,9 +1114,11 @@ HearthSession start_session(const Options& o, const Broker& broker, const fs::pa
   s.hearthd = std::make_unique<Hearthd>(o, dir, label, db, sync_full, broker.port(), poll);
   HealthMonitor& m = s.hearthd->monitor();
   s.fleet = std::make_unique<Fleet>(broker.port(), o.devices, o.qos, label, first_seq, t());
-  await_consumer(*s.fleet, [&] { return m.received(); }, t(), "hearthd");
+  await_consumer(
+      *s.fleet, [&] { return m.received(); }, t(), "hearthd");
   const std::uint64_t r0 = m.received();
-  s.fleet->blast(static_cast<std::uint64_t>(o.devices), 0, [] { return std::uint64_t{0}; }, t());
+  s.fleet->blast(
+      static_cast<std::uint64_t>(o.devices), 0, [] { return std::uint64_t{0}; }, t());
   s.start = m.wait_for(
       [&](const Health& h) { return h.received >= r0 + static_cast<std::uint64_t>(o.devices) && h.queue_depth == 0; },
       t(), "hearthd storing the warm-up messages");
@@ -1128,7 +1136,8 @@ BurstResult run_burst(const Options& o, const Broker& broker, const fs::path& di
   m.set_target(r0 + o.messages);
   const ProcIo io0 = read_proc_io(s.hearthd->pid());
   const auto deadline = deadline_after(o.phase_timeout);
-  const auto b = s.fleet->blast(o.messages, o.window, [&] { return m.received() - r0; }, deadline);
+  const auto b = s.fleet->blast(
+      o.messages, o.window, [&] { return m.received() - r0; }, deadline);
   wait_until([&] { return m.stored_at().has_value(); }, deadline,
              "hearthd receiving and storing every message (" + std::to_string(m.received() - r0) + " of " +
                  std::to_string(o.messages) + " received)");
@@ -1145,7 +1154,8 @@ BurstResult run_burst(const Options& o, const Broker& broker, const fs::path& di
   s.fleet.reset();
   const HearthExit e = s.hearthd->stop();
   r.io = e.io - io0;
-  if (end.write_errors > 0) note("warning: hearthd reported %llu store write errors", static_cast<unsigned long long>(end.write_errors));
+  if (end.write_errors > 0)
+    note("warning: hearthd reported %llu store write errors", static_cast<unsigned long long>(end.write_errors));
   return r;
 }
 
@@ -1153,7 +1163,8 @@ LifecycleResult run_lifecycle(const fs::path& db, bool sync_full, const fs::path
   // A copy, so the database the steady run produced stays as it was (--keep).
   const fs::path copy = dir / ("lifecycle-" + std::string(sync_full ? "full" : "normal") + ".db");
   fs::copy_file(db, copy, fs::copy_options::overwrite_existing);
-  if (fs::exists(db.string() + "-wal")) fs::copy_file(db.string() + "-wal", copy.string() + "-wal", fs::copy_options::overwrite_existing);
+  if (fs::exists(db.string() + "-wal"))
+    fs::copy_file(db.string() + "-wal", copy.string() + "-wal", fs::copy_options::overwrite_existing);
   // write_bytes is charged when a page is dirtied, so the copy's own writes are already counted
   // before the measured window starts.
   LifecycleResult r;
@@ -1175,13 +1186,15 @@ LifecycleResult run_lifecycle(const fs::path& db, bool sync_full, const fs::path
   return r;
 }
 
-SteadyResult run_steady(const Options& o, const Broker& broker, const fs::path& dir, const fs::path& db, bool sync_full) {
+SteadyResult run_steady(const Options& o, const Broker& broker, const fs::path& dir, const fs::path& db,
+                        bool sync_full) {
   SteadyResult r;
   r.sync = sync_full ? "full" : "normal";
   const double rate = o.devices / o.steady_interval;
-  note("steady (synchronous=%s): hearthd restarted on the same database, %d plugs each every %.3g s (%.1f msg/s) "
-       "for %.3g s",
-       r.sync.c_str(), o.devices, o.steady_interval, rate, o.steady_seconds);
+  note(
+      "steady (synchronous=%s): hearthd restarted on the same database, %d plugs each every %.3g s (%.1f msg/s) "
+      "for %.3g s",
+      r.sync.c_str(), o.devices, o.steady_interval, rate, o.steady_seconds);
   // Same database as the saturating run (a mature table, as after weeks of use); the plugs carry on
   // from where they stopped, so their energy counters keep rising.
   const auto first_seq = static_cast<std::uint32_t>(o.messages / static_cast<std::uint64_t>(o.devices) + 2);
@@ -1191,9 +1204,9 @@ SteadyResult run_steady(const Options& o, const Broker& broker, const fs::path& 
   const auto t0 = Clock::now();
   const auto deadline = deadline_after(o.steady_seconds + o.phase_timeout);
   r.messages = s.fleet->paced(o.steady_interval, o.steady_seconds, deadline);
-  const Health end = m.wait_for(
-      [&](const Health& h) { return h.received >= s.start.received + r.messages && h.queue_depth == 0; }, deadline,
-      "hearthd storing the paced messages");
+  const Health end =
+      m.wait_for([&](const Health& h) { return h.received >= s.start.received + r.messages && h.queue_depth == 0; },
+                 deadline, "hearthd storing the paced messages");
   r.seconds = seconds_between(t0, Clock::now());
   r.readings = end.stored - s.start.stored;
   r.commits = end.commits - s.start.commits;
@@ -1231,17 +1244,19 @@ std::string loadavg() {
 Verdicts report(const Options& o, const BaselineResult& base, const std::vector<BurstResult>& bursts,
                 const std::vector<SteadyResult>& steadies, const std::string& load_before) {
   Verdicts v;
-  std::printf("\nHearth ingest benchmark: %d plugs (Tasmota tele/<plug>/SENSOR, %d readings per message), %llu messages "
-              "per phase,\npublish QoS %d (hearthd and mosquitto_sub subscribe at QoS 1), outstanding window %llu%s\n\n",
-              o.devices, READINGS_PER_MESSAGE, static_cast<unsigned long long>(o.messages), o.qos,
-              static_cast<unsigned long long>(o.window), o.window == 0 ? " (open loop)" : " messages");
+  std::printf(
+      "\nHearth ingest benchmark: %d plugs (Tasmota tele/<plug>/SENSOR, %d readings per message), %llu messages "
+      "per phase,\npublish QoS %d (hearthd and mosquitto_sub subscribe at QoS 1), outstanding window %llu%s\n\n",
+      o.devices, READINGS_PER_MESSAGE, static_cast<unsigned long long>(o.messages), o.qos,
+      static_cast<unsigned long long>(o.window), o.window == 0 ? " (open loop)" : " messages");
   std::printf("%u CPUs, load average %s before the run, %s after\n\n", std::thread::hardware_concurrency(),
               load_before.c_str(), loadavg().c_str());
   std::printf("%-46s %12s %14s %9s\n", "phase", "msgs/s", "readings/s", "seconds");
   const auto row = [](const std::string& name, const Rate& r, double readings_per_msg) {
-    std::printf("%-46s %12.0f %14s %9.2f\n", name.c_str(), r.per_second(),
-                readings_per_msg > 0 ? std::to_string(static_cast<long long>(r.per_second() * readings_per_msg)).c_str() : "-",
-                r.seconds);
+    std::printf(
+        "%-46s %12.0f %14s %9.2f\n", name.c_str(), r.per_second(),
+        readings_per_msg > 0 ? std::to_string(static_cast<long long>(r.per_second() * readings_per_msg)).c_str() : "-",
+        r.seconds);
   };
   row("broker, publish only (nobody subscribed)", base.publish_only, 0);
   row("bare broker -> mosquitto_sub", base.delivered, 0);
@@ -1270,8 +1285,9 @@ Verdicts report(const Options& o, const BaselineResult& base, const std::vector<
                 verdict(mb <= 32.0));
     if (s.sync == "full") v.rss = v.rss && mb <= 32.0;
   }
-  std::printf("\nbytes hearthd writes per reading stored (write_bytes = page cache dirtied for the disk, net of\n"
-              "cancelled; wchar = bytes passed to write calls). Window: timed run start -> hearthd exit.\n");
+  std::printf(
+      "\nbytes hearthd writes per reading stored (write_bytes = page cache dirtied for the disk, net of\n"
+      "cancelled; wchar = bytes passed to write calls). Window: timed run start -> hearthd exit.\n");
   for (const auto& b : bursts) {
     std::printf("  saturating run, sync=%-6s  write_bytes %8.1f B  wchar %8.1f B  (%llu readings, %.0f per commit)\n",
                 b.sync.c_str(), per(b.io.storage(), b.readings), per(b.io.wchar, b.readings),
@@ -1282,16 +1298,18 @@ Verdicts report(const Options& o, const BaselineResult& base, const std::vector<
     const double ingest = per(s.io.storage(), s.readings);
     const double lc = per(s.lifecycle.io.storage(), s.lifecycle.readings);
     const double total = ingest + lc;
-    std::printf("  steady run,     sync=%-6s  write_bytes %8.1f B  wchar %8.1f B  (%llu readings at %.0f/s, %.1f per "
-                "commit)\n",
-                s.sync.c_str(), ingest, per(s.io.wchar, s.readings), static_cast<unsigned long long>(s.readings),
-                s.readings_per_second(),
-                s.commits > 0 ? static_cast<double>(s.readings) / static_cast<double>(s.commits) : 0.0);
-    std::printf("  + rollup and prune of every raw reading (one bulk pass: a lower bound), sync=%-6s  %8.1f B "
-                "per reading (%llu readings)\n",
-                s.sync.c_str(), lc, static_cast<unsigned long long>(s.lifecycle.readings));
-    std::printf("  = steady state after rollups, sync=%-6s  %8.1f B per reading  target <= 64 B: %s\n",
-                s.sync.c_str(), total, verdict(total <= 64.0));
+    std::printf(
+        "  steady run,     sync=%-6s  write_bytes %8.1f B  wchar %8.1f B  (%llu readings at %.0f/s, %.1f per "
+        "commit)\n",
+        s.sync.c_str(), ingest, per(s.io.wchar, s.readings), static_cast<unsigned long long>(s.readings),
+        s.readings_per_second(),
+        s.commits > 0 ? static_cast<double>(s.readings) / static_cast<double>(s.commits) : 0.0);
+    std::printf(
+        "  + rollup and prune of every raw reading (one bulk pass: a lower bound), sync=%-6s  %8.1f B "
+        "per reading (%llu readings)\n",
+        s.sync.c_str(), lc, static_cast<unsigned long long>(s.lifecycle.readings));
+    std::printf("  = steady state after rollups, sync=%-6s  %8.1f B per reading  target <= 64 B: %s\n", s.sync.c_str(),
+                total, verdict(total <= 64.0));
     std::printf("    at %.0f readings/s that is %.2f GiB written per day\n", s.readings_per_second(),
                 total * s.readings_per_second() * 86400.0 / (MIB * KIB));
     if (s.sync == "full") v.bytes = total <= 64.0;
@@ -1303,18 +1321,20 @@ Verdicts report(const Options& o, const BaselineResult& base, const std::vector<
                 static_cast<unsigned long long>(lc.readings));
     std::printf("  raw readings kept:                 %8.1f B per reading (%.1f MiB)\n",
                 per(lc.before.used_bytes, lc.readings), static_cast<double>(lc.before.used_bytes) / MIB);
-    std::printf("  raw pruned, rollups kept:          %8.1f B per reading (%.1f MiB; %llu minute rows, %llu hour rows)\n",
-                per(lc.after.used_bytes, lc.readings), static_cast<double>(lc.after.used_bytes) / MIB,
-                static_cast<unsigned long long>(lc.after.minute_rows), static_cast<unsigned long long>(lc.after.hour_rows));
+    std::printf(
+        "  raw pruned, rollups kept:          %8.1f B per reading (%.1f MiB; %llu minute rows, %llu hour rows)\n",
+        per(lc.after.used_bytes, lc.readings), static_cast<double>(lc.after.used_bytes) / MIB,
+        static_cast<unsigned long long>(lc.after.minute_rows), static_cast<unsigned long long>(lc.after.hour_rows));
   }
   for (const auto& b : bursts) {
     const std::uint64_t expected = b.received.messages * READINGS_PER_MESSAGE;
     if (b.readings != expected || !b.rejected.empty()) {
-      std::printf("\nnote (sync=%s): %llu readings stored of %llu expected; accepted %llu, same-millisecond duplicates "
-                  "%llu, rejected %s, field issues %s\n",
-                  b.sync.c_str(), static_cast<unsigned long long>(b.readings), static_cast<unsigned long long>(expected),
-                  static_cast<unsigned long long>(b.accepted), static_cast<unsigned long long>(b.store_duplicates),
-                  b.rejected.dump().c_str(), b.field_issues.dump().c_str());
+      std::printf(
+          "\nnote (sync=%s): %llu readings stored of %llu expected; accepted %llu, same-millisecond duplicates "
+          "%llu, rejected %s, field issues %s\n",
+          b.sync.c_str(), static_cast<unsigned long long>(b.readings), static_cast<unsigned long long>(expected),
+          static_cast<unsigned long long>(b.accepted), static_cast<unsigned long long>(b.store_duplicates),
+          b.rejected.dump().c_str(), b.field_issues.dump().c_str());
     }
   }
   std::printf("\n");
@@ -1379,7 +1399,8 @@ int main(int argc, char** argv) {
   Options o;
   CLI::App cli{"hearth_ingest_bench - hearthd ingest rate vs the bare broker, peak RSS, bytes written per reading"};
   cli.add_option("-n,--messages", o.messages, "messages per timed phase")->capture_default_str();
-  cli.add_option("-d,--devices", o.devices, "simulated Tasmota plugs (one MQTT connection each)")->capture_default_str();
+  cli.add_option("-d,--devices", o.devices, "simulated Tasmota plugs (one MQTT connection each)")
+      ->capture_default_str();
   cli.add_option("-q,--qos", o.qos, "publish QoS, 0 or 1 (the same in every phase)")->capture_default_str();
   cli.add_option("-w,--window", o.window, "max messages published but not yet consumed; 0 = open loop")
       ->capture_default_str();

@@ -74,10 +74,14 @@ TEST(EnergyCounter, NeverNegativeUnderRandomWalk) {
   for (int i = 0; i < 5000; ++i) {
     seed = seed * 1103515245u + 12345u;
     const int r = static_cast<int>((seed >> 16) % 100);
-    if (r < 3) raw = 0.0;                 // reboot
-    else if (r < 6) raw *= 0.9;           // rewind
-    else if (r < 8) raw *= 1000.0;        // spike
-    else raw += 0.01 * (r % 7);           // normal use
+    if (r < 3)
+      raw = 0.0;  // reboot
+    else if (r < 6)
+      raw *= 0.9;  // rewind
+    else if (r < 8)
+      raw *= 1000.0;  // spike
+    else
+      raw += 0.01 * (r % 7);  // normal use
     if (raw > 1e6) raw = 5.0;
     const auto u = apply_energy_sample(s, raw, at_min(i), false);
     ASSERT_GE(u.total_kwh, last_total) << "step " << i;

@@ -80,9 +80,9 @@ class Corpus : public ::testing::Test {
 };
 
 const std::vector<std::string>& supported_files() {
-  static const std::vector<std::string> FILES = {"tasmota.jsonl", "shelly_gen1.jsonl", "shelly_gen2.jsonl",
-                                                 "zigbee2mqtt.jsonl", "esphome.jsonl",
-                                                 "homeassistant_discovery.jsonl"};
+  static const std::vector<std::string> FILES = {"tasmota.jsonl",     "shelly_gen1.jsonl",
+                                                 "shelly_gen2.jsonl", "zigbee2mqtt.jsonl",
+                                                 "esphome.jsonl",     "homeassistant_discovery.jsonl"};
   return FILES;
 }
 

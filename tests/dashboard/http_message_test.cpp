@@ -219,10 +219,12 @@ TEST(JsonEscape, EscapesQuotesBackslashesAndControls) {
 }
 
 TEST(JsonEscape, ReplacesInvalidUtf8) {
-  EXPECT_EQ(json_escape("a\xFF" "b"), "a\\ufffdb");
-  EXPECT_EQ(json_escape("\xC3"), "\\ufffd");                  // truncated sequence
-  EXPECT_EQ(json_escape("\xC0\xAF"), "\\ufffd\\ufffd");       // overlong '/'
-  EXPECT_EQ(json_escape("\xED\xA0\x80"), "\\ufffd\\ufffd\\ufffd");  // UTF-16 surrogate
+  EXPECT_EQ(json_escape("a\xFF"
+                        "b"),
+            "a\\ufffdb");
+  EXPECT_EQ(json_escape("\xC3"), "\\ufffd");                                   // truncated sequence
+  EXPECT_EQ(json_escape("\xC0\xAF"), "\\ufffd\\ufffd");                        // overlong '/'
+  EXPECT_EQ(json_escape("\xED\xA0\x80"), "\\ufffd\\ufffd\\ufffd");             // UTF-16 surrogate
   EXPECT_EQ(json_escape("\xF4\x90\x80\x80"), "\\ufffd\\ufffd\\ufffd\\ufffd");  // above U+10FFFF
 }
 

@@ -6,6 +6,7 @@
 // a value) and kPatience only keeps a broken build from hanging forever.
 #include "dashboard/http_server.h"
 
+
 #include <utility>  // before Asio (asio#944)
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -54,7 +55,7 @@ std::string lower(std::string_view s) {
 }
 
 struct Response {
-  int status = 0;  // 0: no response (connection closed or timed out first)
+  int status = 0;                                            // 0: no response (connection closed or timed out first)
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
 
@@ -221,7 +222,9 @@ class HttpServerTest : public ::testing::Test {
     return true;
   }
 
-  std::size_t connections() { return on_io([&] { return server_->connection_count(); }); }
+  std::size_t connections() {
+    return on_io([&] { return server_->connection_count(); });
+  }
   std::size_t subscribers(std::string channel = "updates") {
     return on_io([&] { return server_->subscriber_count(channel); });
   }
@@ -288,9 +291,9 @@ TEST_F(HttpServerTest, GetReturnsTheHandlersBodyWithStandardHeaders) {
 TEST_F(HttpServerTest, RequestIsTranslatedForTheHandler) {
   start();
   Client client(port_);
-  ASSERT_TRUE(client.send(
-      "POST /echo?room=living+room&x=%2F HTTP/1.1\r\nHost: localhost\r\nX-Token: abc\r\n"
-      "Content-Length: 7\r\n\r\npayload"));
+  ASSERT_TRUE(
+      client.send("POST /echo?room=living+room&x=%2F HTTP/1.1\r\nHost: localhost\r\nX-Token: abc\r\n"
+                  "Content-Length: 7\r\n\r\npayload"));
   const Response response = client.read_response();
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.body,
@@ -401,8 +404,8 @@ TEST_F(HttpServerTest, TraversalTargetsAre400AndNeverReachTheHandler) {
 TEST_F(HttpServerTest, ExpectContinueIsHonoured) {
   start();
   Client client(port_);
-  ASSERT_TRUE(client.send(
-      "POST /echo HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\nContent-Length: 7\r\n\r\n"));
+  ASSERT_TRUE(
+      client.send("POST /echo HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\nContent-Length: 7\r\n\r\n"));
   EXPECT_EQ(client.read_until("\r\n\r\n"), "HTTP/1.1 100 Continue\r\n\r\n");
   ASSERT_TRUE(client.send("payload"));
   const Response response = client.read_response();
@@ -433,8 +436,8 @@ TEST_F(HttpServerTest, BodyOverTheLimitIs413AndCloses) {
   start(options);
   {
     Client client(port_);
-    ASSERT_TRUE(client.send("POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n" +
-                            std::string(100, 'x')));
+    ASSERT_TRUE(
+        client.send("POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n" + std::string(100, 'x')));
     const Response response = client.read_response();
     EXPECT_EQ(response.status, 413);
     EXPECT_EQ(response.body, R"({"error":"request body too large"})");
@@ -442,15 +445,16 @@ TEST_F(HttpServerTest, BodyOverTheLimitIs413AndCloses) {
   }
   {
     Client client(port_);  // without Content-Length the limit is enforced while reading chunks
-    ASSERT_TRUE(client.send("POST /echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
-                            "10\r\n0123456789abcdef\r\n10\r\n0123456789abcdef\r\n0\r\n\r\n"));
+    ASSERT_TRUE(
+        client.send("POST /echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    "10\r\n0123456789abcdef\r\n10\r\n0123456789abcdef\r\n0\r\n\r\n"));
     EXPECT_EQ(client.read_response().status, 413);
     EXPECT_TRUE(client.wait_closed());
   }
   {
     Client client(port_);  // at the limit is fine
-    ASSERT_TRUE(client.send("POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 16\r\n\r\n" +
-                            std::string(16, 'y')));
+    ASSERT_TRUE(
+        client.send("POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 16\r\n\r\n" + std::string(16, 'y')));
     EXPECT_EQ(client.read_response().status, 200);
   }
   EXPECT_EQ(calls_, 1);

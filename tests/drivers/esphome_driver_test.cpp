@@ -29,8 +29,8 @@ class EsphomeDriverTest : public testing::Test {
 TEST_F(EsphomeDriverTest, SubscribesToNodeStateAndStatusTopics) {
   EXPECT_EQ(driver->name(), "esphome");
   const auto subs = driver->subscriptions();
-  for (const auto* s : {"+/sensor/+/state", "+/binary_sensor/+/state", "+/switch/+/state", "+/text_sensor/+/state",
-                        "+/status"}) {
+  for (const auto* s :
+       {"+/sensor/+/state", "+/binary_sensor/+/state", "+/switch/+/state", "+/text_sensor/+/state", "+/status"}) {
     EXPECT_NE(std::find(subs.begin(), subs.end(), s), subs.end()) << s;
   }
 }
@@ -47,8 +47,8 @@ TEST_F(EsphomeDriverTest, SensorMetricIsInferredFromObjectId) {
   EXPECT_TRUE(has_readings(feed("garage_node/sensor/freezer_total_daily_energy/state", "3.5"),
                            {{id, Metric::energy_kwh, 3.5}}));
   EXPECT_TRUE(has_readings(feed("garage_node/sensor/wifi_signal/state", "-71"), {{id, Metric::rssi_dbm, -71}}));
-  EXPECT_TRUE(has_readings(feed("garage_node/sensor/bench_illuminance/state", "320"),
-                           {{id, Metric::illuminance_lux, 320}}));
+  EXPECT_TRUE(
+      has_readings(feed("garage_node/sensor/bench_illuminance/state", "320"), {{id, Metric::illuminance_lux, 320}}));
   EXPECT_TRUE(has_readings(feed("garage_node/sensor/battery_level/state", "76"), {{id, Metric::battery_pct, 76}}));
   EXPECT_TRUE(has_readings(feed("garage_node/sensor/mains_voltage/state", "238.9"), {{id, Metric::voltage_v, 238.9}}));
   EXPECT_TRUE(has_readings(feed("garage_node/sensor/freezer_current/state", "1.73"), {{id, Metric::current_a, 1.73}}));
@@ -61,10 +61,10 @@ TEST_F(EsphomeDriverTest, EnergyNamedInWattHoursIsConverted) {
 }
 
 TEST_F(EsphomeDriverTest, UninterpretableSensorsAreDecodedWithoutReadings) {
-  for (const auto* topic : {"garage_node/sensor/co2/state", "garage_node/sensor/uptime/state",
-                            "garage_node/sensor/air_pressure/state", "garage_node/sensor/internal_temperature/state",
-                            "garage_node/sensor/battery_voltage/state", "garage_node/sensor/power_factor/state",
-                            "garage_node/sensor/wifi_signal_percent/state"}) {
+  for (const auto* topic :
+       {"garage_node/sensor/co2/state", "garage_node/sensor/uptime/state", "garage_node/sensor/air_pressure/state",
+        "garage_node/sensor/internal_temperature/state", "garage_node/sensor/battery_voltage/state",
+        "garage_node/sensor/power_factor/state", "garage_node/sensor/wifi_signal_percent/state"}) {
     const auto d = feed(topic, "42");
     EXPECT_EQ(d.outcome, Outcome::decoded) << topic;
     EXPECT_TRUE(d.readings.empty()) << topic;
@@ -159,9 +159,9 @@ TEST_F(EsphomeDriverTest, StatusAndDebugTopics) {
 }
 
 TEST_F(EsphomeDriverTest, ForeignTopicsAreNotMine) {
-  for (const auto* topic : {"homeassistant/status", "homeassistant/sensor/attic/state", "zigbee2mqtt/sensor/x/state",
-                            "tele/sonoff/STATE", "shellies/plug-s/relay/0/power", "study_esp/sensor/state",
-                            "study_esp/gadget/thing/state", "/sensor/x/state"}) {
+  for (const auto* topic :
+       {"homeassistant/status", "homeassistant/sensor/attic/state", "zigbee2mqtt/sensor/x/state", "tele/sonoff/STATE",
+        "shellies/plug-s/relay/0/power", "study_esp/sensor/state", "study_esp/gadget/thing/state", "/sensor/x/state"}) {
     EXPECT_EQ(feed(topic, "online").outcome, Outcome::not_mine) << topic;
   }
 }

@@ -77,7 +77,8 @@ TEST_F(HaDiscoveryDriverTest, EsphomeConfigIsClaimedUnderTheEsphomeDeviceId) {
   // A second entity of the node: only its new state topic is returned for subscription.
   d = feed("homeassistant/binary_sensor/study/desk_presence/config", STUDY_MOTION_CONFIG, true);
   EXPECT_EQ(d.subscribe, Topics{"study/binary_sensor/desk_presence/state"});
-  EXPECT_TRUE(has_readings(feed("study/binary_sensor/desk_presence/state", "ON"), {{"esphome:study", Metric::motion, 1}}));
+  EXPECT_TRUE(
+      has_readings(feed("study/binary_sensor/desk_presence/state", "ON"), {{"esphome:study", Metric::motion, 1}}));
   // Availability shared by both entities of one device: one reading.
   EXPECT_TRUE(has_readings(feed("study/status", "online"), {{"esphome:study", Metric::online, 1}}));
   EXPECT_EQ(driver->stats().entities, 2U);
@@ -88,20 +89,25 @@ TEST_F(HaDiscoveryDriverTest, UnitsAreConverted) {
   const std::string dev = R"("device":{"identifiers":["hub7"],"name":"Hub 7"},"state_topic":"hub7/state")";
   feed("homeassistant/sensor/hub7/energy/config",
        R"({"device_class":"energy","unit_of_measurement":"Wh","state_class":"total_increasing",)"
-       R"("value_template":"{{ value_json.meter.total }}","unique_id":"hub7-e",)" + dev + "}");
+       R"("value_template":"{{ value_json.meter.total }}","unique_id":"hub7-e",)" +
+           dev + "}");
   feed("homeassistant/sensor/hub7/temp/config",
        R"({"device_class":"temperature","unit_of_measurement":"°F","value_template":"{{ value_json[\"temp_f\"] }}",)"
-       R"("unique_id":"hub7-t",)" + dev + "}");
+       R"("unique_id":"hub7-t",)" +
+           dev + "}");
   feed("homeassistant/sensor/hub7/load/config",
        R"({"device_class":"current","unit_of_measurement":"mA","value_template":"{{ value_json.load_ma }}",)"
-       R"("unique_id":"hub7-i",)" + dev + "}");
+       R"("unique_id":"hub7-i",)" +
+           dev + "}");
   feed("homeassistant/sensor/hub7/watts/config",
        R"({"unit_of_measurement":"W","value_template":"{{ value_json.watts }}","unique_id":"hub7-p",)" + dev + "}");
   feed("homeassistant/sensor/hub7/rssi/config",
        R"({"device_class":"signal_strength","unit_of_measurement":"dBm","value_template":"{{ value_json.rssi }}",)"
-       R"("unique_id":"hub7-s",)" + dev + "}");
+       R"("unique_id":"hub7-s",)" +
+           dev + "}");
 
-  const auto d = feed("hub7/state", R"({"load_ma":450,"meter":{"total":15250},"rssi":-58,"temp_f":68.9,"watts":101.5})");
+  const auto d =
+      feed("hub7/state", R"({"load_ma":450,"meter":{"total":15250},"rssi":-58,"temp_f":68.9,"watts":101.5})");
   EXPECT_TRUE(has_readings(d, {{"ha:hub7", Metric::energy_kwh, 15.25},
                                {"ha:hub7", Metric::temperature_c, 20.5},
                                {"ha:hub7", Metric::current_a, 0.45},
@@ -138,8 +144,9 @@ TEST_F(HaDiscoveryDriverTest, SafeTemplateSubset) {
   feed("homeassistant/sensor/tpl1/d/config",
        R"({"device_class":"battery","unit_of_measurement":"%","value_template":"{{ value }}",)"
        R"("state_topic":"tpl/raw","device":{"identifiers":["tpl-1"]}})");
-  feed("homeassistant/sensor/tpl1/e/config",
-       R"({"device_class":"power","unit_of_measurement":"W","state_topic":"tpl/watts","device":{"identifiers":["tpl-1"]}})");
+  feed(
+      "homeassistant/sensor/tpl1/e/config",
+      R"({"device_class":"power","unit_of_measurement":"W","state_topic":"tpl/watts","device":{"identifiers":["tpl-1"]}})");
   EXPECT_EQ(driver->stats().unsupported, 0U);
 
   auto d = feed("tpl/state", R"({"a":{"b":7.5},"list":[3,64.25],"x":"12"})");
@@ -167,8 +174,8 @@ TEST_F(HaDiscoveryDriverTest, UnsupportedTemplatesAreCountedAndNotClaimed) {
     const std::string topic = "homeassistant/sensor/odd/t" + std::to_string(n) + "/config";
     const std::string state = "odd/t" + std::to_string(n);
     const std::string cfg = R"({"device_class":"temperature","unit_of_measurement":"°C","state_topic":")" + state +
-                            R"(","value_template":")" + std::string(tpl) + R"(","unique_id":"odd)" +
-                            std::to_string(n) + R"("})";
+                            R"(","value_template":")" + std::string(tpl) + R"(","unique_id":"odd)" + std::to_string(n) +
+                            R"("})";
     const auto d = feed(topic, cfg);
     EXPECT_EQ(d.outcome, Outcome::decoded) << tpl;
     EXPECT_TRUE(d.subscribe.empty()) << tpl;
@@ -216,10 +223,13 @@ TEST_F(HaDiscoveryDriverTest, BinaryPayloadsMayBeJsonBooleans) {
        R"({"device_class":"door","payload_off":true,"payload_on":false,"state_topic":"acme/hallway_door",)"
        R"("value_template":"{{ value_json.contact }}","unique_id":"acme-hd","origin":{"name":"acme-gw"},)"
        R"("device":{"identifiers":["acme-hd-1"]}})");
-  EXPECT_TRUE(has_readings(feed("acme/hallway_door", R"({"contact":true})"), {{"ha:acme-hd-1", Metric::contact_open, 0}}));
-  EXPECT_TRUE(has_readings(feed("acme/hallway_door", R"({"contact":false})"), {{"ha:acme-hd-1", Metric::contact_open, 1}}));
+  EXPECT_TRUE(
+      has_readings(feed("acme/hallway_door", R"({"contact":true})"), {{"ha:acme-hd-1", Metric::contact_open, 0}}));
+  EXPECT_TRUE(
+      has_readings(feed("acme/hallway_door", R"({"contact":false})"), {{"ha:acme-hd-1", Metric::contact_open, 1}}));
   // Python-style text renders of booleans compare equal to the JSON booleans.
-  EXPECT_TRUE(has_readings(feed("acme/hallway_door", R"({"contact":"False"})"), {{"ha:acme-hd-1", Metric::contact_open, 1}}));
+  EXPECT_TRUE(
+      has_readings(feed("acme/hallway_door", R"({"contact":"False"})"), {{"ha:acme-hd-1", Metric::contact_open, 1}}));
   auto d = feed("acme/hallway_door", R"({"contact":"ajar"})");
   EXPECT_TRUE(d.readings.empty());
   EXPECT_TRUE(has_one_issue(d, "ha:acme-hd-1", "hallway_door", reason::UNKNOWN_PAYLOAD));
@@ -230,17 +240,19 @@ TEST_F(HaDiscoveryDriverTest, BinaryPayloadsMayBeJsonBooleans) {
   feed("homeassistant/binary_sensor/acme_gw/utility_leak/config",
        R"({"device_class":"moisture","state_topic":"acme/utility_leak","unique_id":"acme-ul"})");
   EXPECT_TRUE(has_readings(feed("acme/utility_leak", "ON"), {{"ha:acme-ul", Metric::water_leak, 1}}));
-  feed("homeassistant/binary_sensor/acme_gw/kitchen_smoke/config",
-       R"({"device_class":"smoke","state_topic":"acme/kitchen_smoke","unique_id":"acme-ks","pl_on":"ALARM","pl_off":"CLEAR"})");
+  feed(
+      "homeassistant/binary_sensor/acme_gw/kitchen_smoke/config",
+      R"({"device_class":"smoke","state_topic":"acme/kitchen_smoke","unique_id":"acme-ks","pl_on":"ALARM","pl_off":"CLEAR"})");
   EXPECT_TRUE(has_readings(feed("acme/kitchen_smoke", "CLEAR"), {{"ha:acme-ks", Metric::smoke, 0}}));
   EXPECT_TRUE(has_readings(feed("acme/kitchen_smoke", "ALARM"), {{"ha:acme-ks", Metric::smoke, 1}}));
 }
 
 TEST_F(HaDiscoveryDriverTest, TildeBaseTopicAndCustomAvailabilityPayloads) {
-  const auto d = feed("homeassistant/switch/shed_relay1/relay/config",
-                      R"({"~":"shed/relay1","name":"Shed heater","cmd_t":"~/set","stat_t":"~/state",)"
-                      R"("avty_t":"~/available","pl_avail":"yes","pl_not_avail":"no","json_attr_t":"attrs/~",)"
-                      R"("uniq_id":"shed_relay1","dev":{"ids":["SHED-R1"],"name":"Shed relay","mdl":"R1","sw":"0.9"}})");
+  const auto d =
+      feed("homeassistant/switch/shed_relay1/relay/config",
+           R"({"~":"shed/relay1","name":"Shed heater","cmd_t":"~/set","stat_t":"~/state",)"
+           R"("avty_t":"~/available","pl_avail":"yes","pl_not_avail":"no","json_attr_t":"attrs/~",)"
+           R"("uniq_id":"shed_relay1","dev":{"ids":["SHED-R1"],"name":"Shed relay","mdl":"R1","sw":"0.9"}})");
   EXPECT_EQ(d.subscribe, (Topics{"shed/relay1/state", "shed/relay1/available"}));
   ASSERT_EQ(d.devices.size(), 1U);
   EXPECT_EQ(d.devices[0].device_id, "ha:SHED-R1");
@@ -312,8 +324,9 @@ TEST_F(HaDiscoveryDriverTest, DeviceBasedDiscoveryWithComponents) {
 }
 
 TEST_F(HaDiscoveryDriverTest, EmptyConfigRemovesAndRepublishReplaces) {
-  feed("homeassistant/sensor/attic9/probe/config",
-       R"({"device_class":"temperature","unit_of_measurement":"°C","state_topic":"attic9/probe","unique_id":"attic9"})");
+  feed(
+      "homeassistant/sensor/attic9/probe/config",
+      R"({"device_class":"temperature","unit_of_measurement":"°C","state_topic":"attic9/probe","unique_id":"attic9"})");
   EXPECT_TRUE(has_readings(feed("attic9/probe", "14.5"), {{"ha:attic9", Metric::temperature_c, 14.5}}));
   // Re-published as a humidity probe: the old meaning is gone.
   feed("homeassistant/sensor/attic9/probe/config",
@@ -368,7 +381,8 @@ TEST_F(HaDiscoveryDriverTest, BadStateValuesBecomeIssues) {
        R"({"device_class":"power","unit_of_measurement":"W","state_topic":"meter3/p")" + tail);
   feed("homeassistant/sensor/meter3/e/config",
        R"({"device_class":"energy","unit_of_measurement":"kWh","state_topic":"meter3/json",)"
-       R"("value_template":"{{ value_json.kwh }}")" + tail);
+       R"("value_template":"{{ value_json.kwh }}")" +
+           tail);
 
   auto d = feed("meter3/p", "None");
   EXPECT_EQ(d.outcome, Outcome::decoded);
@@ -384,8 +398,9 @@ TEST_F(HaDiscoveryDriverTest, BadStateValuesBecomeIssues) {
 }
 
 TEST_F(HaDiscoveryDriverTest, DeviceIdFallsBackToUniqueIdThenTopic) {
-  feed("homeassistant/sensor/lonely/t/config",
-       R"({"device_class":"temperature","unit_of_measurement":"°C","state_topic":"lonely/t","unique_id":"lonely-t-1"})");
+  feed(
+      "homeassistant/sensor/lonely/t/config",
+      R"({"device_class":"temperature","unit_of_measurement":"°C","state_topic":"lonely/t","unique_id":"lonely-t-1"})");
   EXPECT_TRUE(has_readings(feed("lonely/t", "5"), {{"ha:lonely-t-1", Metric::temperature_c, 5}}));
   feed("homeassistant/sensor/bare/h/config",
        R"({"device_class":"humidity","unit_of_measurement":"%","state_topic":"bare/h"})");

@@ -193,14 +193,15 @@ TEST_F(Z2mDriverTest, OtherBridgeTopicsAreIgnored) {
 }
 
 TEST_F(Z2mDriverTest, BridgeDevicesTeachesPowerSourceAndModel) {
-  const auto d = feed("zigbee2mqtt/bridge/devices",
-                      R"([{"friendly_name":"Coordinator","ieee_address":"0x00124b0001","type":"Coordinator"},)"
-                      R"({"definition":{"model":"SP 120","vendor":"innr"},"friendly_name":"study/fan_plug",)"
-                      R"j("ieee_address":"0x00158d0001","power_source":"Mains (single phase)","software_build_id":"2.1",)j"
-                      R"("type":"Router"},)"
-                      R"({"definition":{"model":"WSDCGQ11LM","vendor":"Aqara"},"friendly_name":"study/climate",)"
-                      R"("ieee_address":"0x00158d0002","power_source":"Battery","type":"EndDevice"}])",
-                      true);
+  const auto d =
+      feed("zigbee2mqtt/bridge/devices",
+           R"([{"friendly_name":"Coordinator","ieee_address":"0x00124b0001","type":"Coordinator"},)"
+           R"({"definition":{"model":"SP 120","vendor":"innr"},"friendly_name":"study/fan_plug",)"
+           R"j("ieee_address":"0x00158d0001","power_source":"Mains (single phase)","software_build_id":"2.1",)j"
+           R"("type":"Router"},)"
+           R"({"definition":{"model":"WSDCGQ11LM","vendor":"Aqara"},"friendly_name":"study/climate",)"
+           R"("ieee_address":"0x00158d0002","power_source":"Battery","type":"EndDevice"}])",
+           true);
   EXPECT_EQ(d.outcome, Outcome::decoded);
   ASSERT_EQ(d.devices.size(), 2U);
   EXPECT_EQ(d.devices[0].device_id, "z2m:study/fan_plug");
@@ -210,8 +211,8 @@ TEST_F(Z2mDriverTest, BridgeDevicesTeachesPowerSourceAndModel) {
 
   // Known mains device: `voltage` is volts, even without any other hint in the message.
   auto s = feed("zigbee2mqtt/study/fan_plug", R"({"linkquality":120,"voltage":229})");
-  EXPECT_TRUE(has_readings(s, {{"z2m:study/fan_plug", Metric::voltage_v, 229},
-                               {"z2m:study/fan_plug", Metric::link_quality, 120}}));
+  EXPECT_TRUE(has_readings(
+      s, {{"z2m:study/fan_plug", Metric::voltage_v, 229}, {"z2m:study/fan_plug", Metric::link_quality, 120}}));
   // Known battery device: `voltage` is millivolts even when it looks like volts.
   s = feed("zigbee2mqtt/study/climate", R"({"linkquality":80,"voltage":300})");
   EXPECT_TRUE(has_readings(s, {{"z2m:study/climate", Metric::link_quality, 80}}));
@@ -219,8 +220,9 @@ TEST_F(Z2mDriverTest, BridgeDevicesTeachesPowerSourceAndModel) {
 }
 
 TEST_F(Z2mDriverTest, BatteryVoltageIsMillivoltsNotMainsVoltage) {
-  auto d = feed("zigbee2mqtt/attic_th",
-                R"({"battery":88,"humidity":55.1,"linkquality":30,"pressure":1002.5,"temperature":12.5,"voltage":2890})");
+  auto d =
+      feed("zigbee2mqtt/attic_th",
+           R"({"battery":88,"humidity":55.1,"linkquality":30,"pressure":1002.5,"temperature":12.5,"voltage":2890})");
   EXPECT_TRUE(has_readings(d, {{"z2m:attic_th", Metric::battery_pct, 88},
                                {"z2m:attic_th", Metric::humidity_pct, 55.1},
                                {"z2m:attic_th", Metric::temperature_c, 12.5},
@@ -264,7 +266,8 @@ TEST(Z2mDriverOptions, InvertedContactDevices) {
   options.inverted_contact_devices = {"z2m:shed_door", "larder_door"};  // by device id or bare name
   auto driver = make_z2m_driver(options);
   auto d = driver->decode(msg("zigbee2mqtt/shed_door", R"({"contact":true,"linkquality":5})"));
-  EXPECT_TRUE(has_readings(d, {{"z2m:shed_door", Metric::contact_open, 1}, {"z2m:shed_door", Metric::link_quality, 5}}));
+  EXPECT_TRUE(
+      has_readings(d, {{"z2m:shed_door", Metric::contact_open, 1}, {"z2m:shed_door", Metric::link_quality, 5}}));
   d = driver->decode(msg("zigbee2mqtt/larder_door", R"({"contact":false})"));
   EXPECT_TRUE(has_readings(d, {{"z2m:larder_door", Metric::contact_open, 0}}));
   d = driver->decode(msg("zigbee2mqtt/patio_door", R"({"contact":true})"));
@@ -344,9 +347,10 @@ TEST_F(Z2mDriverTest, MalformedOrNonObjectStateIsRejected) {
 }
 
 TEST_F(Z2mDriverTest, UnmappedFieldsAndLastSeenAreHarmless) {
-  const auto d = feed("zigbee2mqtt/study_lamp",
-                      R"({"brightness":180,"color":{"x":0.31,"y":0.32},"last_seen":1736900000123,"linkquality":90,)"
-                      R"("power_on_behavior":"previous","power_outage_count":4,"state":"OFF","update":{"state":"idle"}})");
+  const auto d =
+      feed("zigbee2mqtt/study_lamp",
+           R"({"brightness":180,"color":{"x":0.31,"y":0.32},"last_seen":1736900000123,"linkquality":90,)"
+           R"("power_on_behavior":"previous","power_outage_count":4,"state":"OFF","update":{"state":"idle"}})");
   EXPECT_TRUE(has_readings(d, {{"z2m:study_lamp", Metric::relay_on, 0}, {"z2m:study_lamp", Metric::link_quality, 90}}));
   EXPECT_TRUE(d.issues.empty());
 }
@@ -359,8 +363,9 @@ TEST_F(Z2mDriverTest, NonRelayStateWordsAreNotRelays) {
 }
 
 TEST_F(Z2mDriverTest, MultiChannelEndpointKeys) {
-  const auto d = feed("zigbee2mqtt/bathroom/double_switch",
-                      R"({"linkquality":150,"power_l1":36.5,"power_on_behavior_l1":"off","state_l1":"ON","state_l2":"OFF"})");
+  const auto d =
+      feed("zigbee2mqtt/bathroom/double_switch",
+           R"({"linkquality":150,"power_l1":36.5,"power_on_behavior_l1":"off","state_l1":"ON","state_l2":"OFF"})");
   EXPECT_TRUE(has_readings(d, {{"z2m:bathroom/double_switch#l1", Metric::relay_on, 1},
                                {"z2m:bathroom/double_switch#l1", Metric::power_w, 36.5},
                                {"z2m:bathroom/double_switch#l2", Metric::relay_on, 0},

@@ -26,17 +26,28 @@ std::string unescape(const std::string& s) {
 }
 
 std::string mutate(std::string s, std::mt19937& rng) {
-  static const std::string INTERESTING[] = {"nan", "null", "-1", "1e999", "\"", "{", "}", "[", "]", "\\u0000", "/",
-                                           "#", "+", "..", "%", "%2e", "999", "true", "\xff\xfe", ":"};
+  static const std::string INTERESTING[] = {"nan", "null", "-1",      "1e999", "\"",       "{", "}",
+                                            "[",   "]",    "\\u0000", "/",     "#",        "+", "..",
+                                            "%",   "%2e",  "999",     "true",  "\xff\xfe", ":"};
   const int edits = 1 + static_cast<int>(rng() % 4);
   for (int e = 0; e < edits; ++e) {
     const std::size_t pos = s.empty() ? 0 : rng() % (s.size() + 1);
     switch (rng() % 5) {
-      case 0: if (!s.empty() && pos < s.size()) s.erase(pos, 1 + rng() % 8); break;
-      case 1: s.insert(pos, INTERESTING[rng() % std::size(INTERESTING)]); break;
-      case 2: if (pos < s.size()) s[pos] = static_cast<char>(rng() % 256); break;
-      case 3: s = s.substr(0, pos); break;
-      default: s.insert(pos, std::string(rng() % 3 == 0 ? 2000 : 16, static_cast<char>('a' + rng() % 26))); break;
+      case 0:
+        if (!s.empty() && pos < s.size()) s.erase(pos, 1 + rng() % 8);
+        break;
+      case 1:
+        s.insert(pos, INTERESTING[rng() % std::size(INTERESTING)]);
+        break;
+      case 2:
+        if (pos < s.size()) s[pos] = static_cast<char>(rng() % 256);
+        break;
+      case 3:
+        s = s.substr(0, pos);
+        break;
+      default:
+        s.insert(pos, std::string(rng() % 3 == 0 ? 2000 : 16, static_cast<char>('a' + rng() % 26)));
+        break;
     }
   }
   return s;

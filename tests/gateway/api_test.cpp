@@ -99,8 +99,10 @@ TEST_F(ApiTest, DevicesListSettingsAndLatestValues) {
 }
 
 TEST_F(ApiTest, ReadingsQueryAndValidation) {
-  auto r = get("/api/v1/readings", {{"device", "tasmota:kettle"}, {"metric", "power_w"},
-                                    {"from", std::to_string(T0 + 1000)}, {"to", std::to_string(T0 + 4000)}});
+  auto r = get("/api/v1/readings", {{"device", "tasmota:kettle"},
+                                    {"metric", "power_w"},
+                                    {"from", std::to_string(T0 + 1000)},
+                                    {"to", std::to_string(T0 + 4000)}});
   ASSERT_EQ(r.status, 200) << r.body;
   const auto body = json::parse(r.body);
   ASSERT_EQ(body["points"].size(), 3u);
@@ -109,7 +111,8 @@ TEST_F(ApiTest, ReadingsQueryAndValidation) {
   EXPECT_EQ(get("/api/v1/readings", {{"metric", "power_w"}}).status, 400);
   EXPECT_EQ(get("/api/v1/readings", {{"device", "x:y"}, {"metric", "watts"}}).status, 400);
   EXPECT_EQ(get("/api/v1/readings", {{"device", "x:y"}, {"metric", "power_w"}, {"from", "yesterday"}}).status, 400);
-  EXPECT_EQ(get("/api/v1/readings", {{"device", "x:y"}, {"metric", "power_w"}, {"from", "5"}, {"to", "1"}}).status, 400);
+  EXPECT_EQ(get("/api/v1/readings", {{"device", "x:y"}, {"metric", "power_w"}, {"from", "5"}, {"to", "1"}}).status,
+            400);
   EXPECT_EQ(get("/api/v1/readings", {{"device", "x:y"}, {"metric", "power_w"}, {"limit", "0"}}).status, 400);
   EXPECT_EQ(get("/api/v1/readings", {{"device", "x:y"}, {"metric", "power_w"}, {"resolution", "day"}}).status, 400);
 }
@@ -128,7 +131,8 @@ TEST_F(ApiTest, MetricsInPrometheusFormat) {
   ASSERT_EQ(r.status, 200);
   EXPECT_NE(r.content_type.find("text/plain"), std::string::npos);
   EXPECT_NE(r.body.find("# TYPE hearth_readings_stored_total counter\nhearth_readings_stored_total 5\n"),
-            std::string::npos) << r.body;
+            std::string::npos)
+      << r.body;
   EXPECT_NE(r.body.find("hearth_mqtt_connected 1"), std::string::npos);
 }
 

@@ -112,10 +112,10 @@ TEST_F(PipelineTest, GoodReadingsAreStoredAndDevicesDiscovered) {
 }
 
 TEST_F(PipelineTest, BadInputIsCountedByReasonAndGoodFieldsAroundItKept) {
-  send("t/plug", std::string(2000, 'x'));                // oversized
-  send("t/plug", "!malformed", 1);                       // whole message unusable
-  send("other/topic", "power_w=1", 2);                   // nobody's topic
-  send("t/plug", "cmd", 3);                              // owned, ignored
+  send("t/plug", std::string(2000, 'x'));  // oversized
+  send("t/plug", "!malformed", 1);         // whole message unusable
+  send("other/topic", "power_w=1", 2);     // nobody's topic
+  send("t/plug", "cmd", 3);                // owned, ignored
   send("t/plug", "power_w=-5;bogus=1;temperature_c=nan;humidity_pct=140;energy_kwh=1.5", 4);
   const auto& c = pipeline_->counters();
   EXPECT_EQ(c.received, 5u);
@@ -134,8 +134,8 @@ TEST_F(PipelineTest, BadInputIsCountedByReasonAndGoodFieldsAroundItKept) {
 
 TEST_F(PipelineTest, DuplicateWithinWindowIsDroppedButNotLater) {
   send("t/pir", "motion=1", 0);
-  send("t/pir", "motion=1", 200);    // QoS 1 redelivery
-  send("t/pir", "motion=1", 5000);   // a new event, same payload
+  send("t/pir", "motion=1", 200);   // QoS 1 redelivery
+  send("t/pir", "motion=1", 5000);  // a new event, same payload
   EXPECT_EQ(pipeline_->counters().rejected.at("duplicate"), 1u);
   EXPECT_EQ(stored("fake:pir", core::Metric::motion).size(), 2u);
 }
@@ -151,9 +151,9 @@ TEST_F(PipelineTest, RetainedUpdatesStateButNotTheTimeSeries) {
 
 TEST_F(PipelineTest, EnergyIsMonotonicAcrossResetsAndRestart) {
   send("t/plug", "energy_kwh=10.0", 0);
-  send("t/plug", "energy_kwh=10.2", 60'000);       // 12 kW for a minute: plausible
-  send("t/plug", "energy_kwh=0.1", 120'000);       // reboot: counter from zero
-  send("t/plug", "energy_kwh=9000", 180'000);      // x1000 glitch: held
+  send("t/plug", "energy_kwh=10.2", 60'000);   // 12 kW for a minute: plausible
+  send("t/plug", "energy_kwh=0.1", 120'000);   // reboot: counter from zero
+  send("t/plug", "energy_kwh=9000", 180'000);  // x1000 glitch: held
   EXPECT_EQ(pipeline_->counters().field_issues.at("energy_counter_reset"), 1u);
   EXPECT_EQ(pipeline_->counters().field_issues.at("energy_implausible_jump"), 1u);
   ASSERT_TRUE(store_->flush().has_value());

@@ -2,9 +2,9 @@
 // client publishing device traffic, and assertions on the HTTP API and the SQLite file.
 #include <gtest/gtest.h>
 #include <mqtt/async_client.h>
-#include <nlohmann/json.hpp>
 #include <signal.h>
 #include <sqlite3.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <fstream>
@@ -145,7 +145,8 @@ TEST_F(GatewayE2E, IngestsDeviceTrafficIntoApiAndDatabase) {
   auto pub = client("e2e-pub");
   publish(*pub, "tele/e2e_kettle/LWT", "Online", true);
   publish(*pub, "tele/e2e_kettle/SENSOR", sensor_payload(1987, 12.5));
-  publish(*pub, "zigbee2mqtt/lounge/climate", R"({"battery":88,"humidity":51.5,"linkquality":132,"temperature":19.75})");
+  publish(*pub, "zigbee2mqtt/lounge/climate",
+          R"({"battery":88,"humidity":51.5,"linkquality":132,"temperature":19.75})");
   ASSERT_TRUE(wait_until([&] { return !device("z2m:lounge/climate").is_null(); }, 10s));
   ASSERT_TRUE(wait_until([&] { return device("tasmota:e2e_kettle")["latest"].contains("power_w"); }, 10s));
   const json kettle = device("tasmota:e2e_kettle");
@@ -159,10 +160,13 @@ TEST_F(GatewayE2E, IngestsDeviceTrafficIntoApiAndDatabase) {
   EXPECT_DOUBLE_EQ(climate["latest"]["humidity_pct"]["value"].get<double>(), 51.5);
 
   // Committed to SQLite within the commit window (500 ms), visible to another reader.
-  ASSERT_TRUE(wait_until([&] {
-    return db_count("SELECT count(*) FROM readings r JOIN series s ON s.id = r.series_id "
-                    "WHERE s.device_id = 'tasmota:e2e_kettle' AND s.metric = 'power_w'") == 1;
-  }, 3s));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return db_count(
+                   "SELECT count(*) FROM readings r JOIN series s ON s.id = r.series_id "
+                   "WHERE s.device_id = 'tasmota:e2e_kettle' AND s.metric = 'power_w'") == 1;
+      },
+      3s));
   const json points = get_json("/api/v1/readings?device=z2m%3Alounge%2Fclimate&metric=temperature_c");
   ASSERT_EQ(points["points"].size(), 1u);
   EXPECT_DOUBLE_EQ(points["points"][0]["value"].get<double>(), 19.75);
@@ -174,7 +178,7 @@ TEST_F(GatewayE2E, IngestsDeviceTrafficIntoApiAndDatabase) {
 TEST_F(GatewayE2E, BadInputIsCountedAndGoodTrafficStillFlows) {
   start_hearthd();
   auto pub = client("e2e-bad");
-  publish(*pub, "tele/e2e_kettle/SENSOR", R"({"ENERGY":{"Power":)");  // truncated JSON
+  publish(*pub, "tele/e2e_kettle/SENSOR", R"({"ENERGY":{"Power":)");     // truncated JSON
   publish(*pub, "tele/e2e_kettle/SENSOR", std::string(70 * 1024, '{'));  // over 64 KiB
   publish(*pub, "zigbee2mqtt/lounge/climate", R"({"temperature":"hot","humidity":48})");
   publish(*pub, "tele/e2e_kettle/SENSOR", sensor_payload(25, 13.0));
@@ -239,7 +243,8 @@ TEST_F(GatewayE2E, KillNineMidIngestLosesAtMostTheCommitWindow) {
   }
   ASSERT_GT(must_have, 20);
   EXPECT_EQ(db_count("SELECT count(*) FROM readings r JOIN series s ON s.id = r.series_id WHERE s.device_id = "
-                     "'tasmota:e2e_kettle' AND s.metric = 'power_w' AND r.value IN (" + in_list + ")"),
+                     "'tasmota:e2e_kettle' AND s.metric = 'power_w' AND r.value IN (" +
+                     in_list + ")"),
             must_have);
   // It restarts on the same database and carries on.
   start_hearthd();
@@ -270,7 +275,8 @@ TEST_F(GatewayE2E, SighupReloadsAndABadFileKeepsTheOldConfig) {
   ASSERT_TRUE(wait_until([&] { return device("tasmota:e2e_kettle")["name"] == "Big kettle"; }, 10s));
   write_config("Broken", 5, "surprise_key: 1\n");
   hearthd_.signal(SIGHUP);
-  ASSERT_TRUE(wait_until([&] { return read_file(dir_.file("hearthd.log")).find("config reload rejected") != std::string::npos; }, 10s));
+  ASSERT_TRUE(wait_until(
+      [&] { return read_file(dir_.file("hearthd.log")).find("config reload rejected") != std::string::npos; }, 10s));
   EXPECT_NE(read_file(dir_.file("hearthd.log")).find("surprise_key"), std::string::npos);
   EXPECT_EQ(device("tasmota:e2e_kettle")["name"], "Big kettle");
   EXPECT_TRUE(hearthd_.running());

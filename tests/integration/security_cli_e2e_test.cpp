@@ -1,8 +1,8 @@
 // End to end: broker credentials, TLS to the broker, and the `hearth` CLI on a live database.
 #include <gtest/gtest.h>
 #include <mqtt/async_client.h>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <cstdlib>
@@ -30,7 +30,9 @@ std::string run(const std::string& cmd) {
   return out;
 }
 
-bool have(const char* tool) { return std::system((std::string("command -v ") + tool + " >/dev/null 2>&1").c_str()) == 0; }
+bool have(const char* tool) {
+  return std::system((std::string("command -v ") + tool + " >/dev/null 2>&1").c_str()) == 0;
+}
 
 class SecurityCliE2E : public ::testing::Test {
  protected:
@@ -44,15 +46,17 @@ class SecurityCliE2E : public ::testing::Test {
   }
   void TearDown() override {
     if (HasFailure()) {
-      std::cerr << "---- hearthd log ----\n" << read_file(dir_.file("hearthd.log"))
-                << "---- mosquitto log ----\n" << read_file(dir_.file("mosquitto.log")) << "---- end ----\n";
+      std::cerr << "---- hearthd log ----\n"
+                << read_file(dir_.file("hearthd.log")) << "---- mosquitto log ----\n"
+                << read_file(dir_.file("mosquitto.log")) << "---- end ----\n";
     }
     hearthd_ = Process();
     if (broker_) broker_->stop();
   }
 
   void start_hearthd(const std::string& mqtt_block) {
-    std::ofstream(dir_.file("hearth.yaml")) << "home_id: sec-home\nmqtt:\n" << mqtt_block << "  reconnect_max: 2s\n"
+    std::ofstream(dir_.file("hearth.yaml")) << "home_id: sec-home\nmqtt:\n"
+                                            << mqtt_block << "  reconnect_max: 2s\n"
                                             << "store:\n  path: " << dir_.file("hearth.db") << "\n"
                                             << "http:\n  port: " << http_port_ << "\n  api_token: " << TOKEN << "\n";
     hearthd_ = Process({HEARTHD_PATH, "--config", dir_.file("hearth.yaml")}, dir_.file("hearthd.log"));
@@ -109,7 +113,8 @@ TEST_F(SecurityCliE2E, UsernameAndPasswordFromAFile) {
   ASSERT_EQ(std::system(("mosquitto_passwd -b " + pwfile + " sensor sensorpw >/dev/null 2>&1").c_str()), 0);
   ASSERT_TRUE(broker_->start("password_file " + pwfile + "\n", /*anonymous=*/false));
   std::ofstream(dir_.file("mqtt-password")) << "s3cret pass\n";
-  start_hearthd("  url: " + broker_->url() + "\n  username: hearthd\n  password_file: " + dir_.file("mqtt-password") + "\n");
+  start_hearthd("  url: " + broker_->url() + "\n  username: hearthd\n  password_file: " + dir_.file("mqtt-password") +
+                "\n");
   ASSERT_TRUE(connected_within(15s));
   publish(broker_->url(), "sensor", "sensorpw", "zigbee2mqtt/hall/pir", R"({"occupancy":true,"linkquality":80})");
   EXPECT_TRUE(device_seen("z2m:hall/pir", 10s));
@@ -133,15 +138,17 @@ TEST_F(SecurityCliE2E, TlsToTheBrokerWithCaVerification) {
   if (!have("openssl")) GTEST_SKIP() << "openssl not installed";
   const std::string d = dir_.path().string();
   const std::string gen =
-      "cd " + d + " && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj '/CN=Hearth test CA' "
+      "cd " + d +
+      " && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj '/CN=Hearth test CA' "
       "&& openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj '/CN=127.0.0.1' "
       "&& printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext "
-      "&& openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile san.ext"
+      "&& openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile "
+      "san.ext"
       " >/dev/null 2>&1";
   ASSERT_EQ(std::system((gen + " 2>/dev/null").c_str()), 0);
   const std::uint16_t tls_port = free_port();
-  ASSERT_TRUE(broker_->start("listener " + std::to_string(tls_port) + " 127.0.0.1\ncafile " + d + "/ca.pem\ncertfile " + d +
-                             "/server.pem\nkeyfile " + d + "/server.key\n"));
+  ASSERT_TRUE(broker_->start("listener " + std::to_string(tls_port) + " 127.0.0.1\ncafile " + d + "/ca.pem\ncertfile " +
+                             d + "/server.pem\nkeyfile " + d + "/server.key\n"));
   ASSERT_TRUE(wait_for_port(tls_port, 5s));
   start_hearthd("  url: mqtts://127.0.0.1:" + std::to_string(tls_port) + "\n  tls:\n    ca_file: " + d + "/ca.pem\n");
   ASSERT_TRUE(connected_within(15s));
@@ -154,7 +161,8 @@ TEST_F(SecurityCliE2E, TlsRefusesAnUntrustedBroker) {
   const std::string d = dir_.path().string();
   // The broker's certificate is self-signed; hearthd trusts a different CA.
   const std::string gen =
-      "cd " + d + " && openssl req -x509 -newkey rsa:2048 -nodes -keyout server.key -out server.pem -days 2 "
+      "cd " + d +
+      " && openssl req -x509 -newkey rsa:2048 -nodes -keyout server.key -out server.pem -days 2 "
       "-subj '/CN=127.0.0.1' -addext 'subjectAltName=IP:127.0.0.1' && openssl req -x509 -newkey rsa:2048 -nodes "
       "-keyout other.key -out other.pem -days 2 -subj '/CN=Other CA' >/dev/null 2>&1";
   ASSERT_EQ(std::system((gen + " 2>/dev/null").c_str()), 0);

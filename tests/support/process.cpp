@@ -170,12 +170,14 @@ bool MosquittoBroker::start(const std::string& extra_conf, bool anonymous) {
   // Started as root, mosquitto drops to its own user: let it read the test's (throwaway) files.
   std::error_code ec;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(dir_, ec)) {
-    std::filesystem::permissions(entry.path(), std::filesystem::perms::others_read, std::filesystem::perm_options::add, ec);
+    std::filesystem::permissions(entry.path(), std::filesystem::perms::others_read, std::filesystem::perm_options::add,
+                                 ec);
   }
   std::filesystem::permissions(dir_, std::filesystem::perms::others_read | std::filesystem::perms::others_exec,
                                std::filesystem::perm_options::add, ec);
   std::ofstream(conf) << "per_listener_settings false\nlistener " << port_ << " 127.0.0.1\nallow_anonymous "
-                      << (anonymous ? "true" : "false") << "\npersistence false\n" << extra_conf;
+                      << (anonymous ? "true" : "false") << "\npersistence false\n"
+                      << extra_conf;
   process_ = Process({mosquitto_path(), "-c", conf}, dir_ + "/mosquitto.log");
   return wait_for_port(port_, std::chrono::seconds{5});
 }
