@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config ccache
   libpaho-mqttpp-dev libpaho-mqtt-dev libboost1.81-dev libsqlite3-dev sqlite3 nlohmann-json3-dev
   libyaml-cpp-dev libcli11-dev libspdlog-dev libsodium-dev libsystemd-dev
-  libgtest-dev libgmock-dev mosquitto mosquitto-clients openssl curl
+  libgtest-dev libgmock-dev mosquitto mosquitto-clients openssl curl clang-format
 )
 
 missing=()

@@ -6,7 +6,6 @@
 // a value) and kPatience only keeps a broken build from hanging forever.
 #include "dashboard/http_server.h"
 
-
 #include <utility>  // before Asio (asio#944)
 
 #include <boost/asio/executor_work_guard.hpp>
