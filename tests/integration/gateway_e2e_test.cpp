@@ -3,13 +3,13 @@
 #include <gtest/gtest.h>
 #include <mqtt/async_client.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <fstream>
 #include <thread>
 
+#include "support/e2e_helpers.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
 
@@ -66,22 +66,8 @@ class GatewayE2E : public ::testing::Test {
     ASSERT_TRUE(wait_until([&] { return health()["mqtt"]["connected"] == true; }, 15s)) << "never connected";
   }
 
-  json get_json(const std::string& target) {
-    auto r = http_get(http_port_, target, TOKEN);
-    if (!r || r->status != 200) return json{};
-    return json::parse(r->body, nullptr, false);
-  }
+  json get_json(const std::string& target) { return api_get(http_port_, target, TOKEN); }
   json health() { return get_json("/api/v1/health"); }
-
-  template <typename Pred>
-  bool wait_until(Pred pred, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (pred()) return true;
-      std::this_thread::sleep_for(50ms);
-    }
-    return pred();
-  }
 
   std::unique_ptr<mqtt::async_client> client(const std::string& id) {
     auto c = std::make_unique<mqtt::async_client>(broker_->url(), id);
@@ -93,44 +79,14 @@ class GatewayE2E : public ::testing::Test {
     c.publish(topic, payload.data(), payload.size(), 1, retain)->wait();
   }
 
-  json device(const std::string& id) {
-    const json all = get_json("/api/v1/devices");  // keep alive: the loop below reads into it
-    if (!all.contains("devices")) return json{};
-    for (const auto& d : all["devices"]) {
-      if (d["id"] == id) return d;
-    }
-    return json{};
-  }
+  json device(const std::string& id) { return api_device(http_port_, TOKEN, id); }
 
   // Rows in the database itself, not through hearthd.
   std::int64_t db_count(const std::string& sql) {
-    sqlite3* db = nullptr;
-    std::int64_t n = -1;
-    if (sqlite3_open_v2(dir_.file("hearth.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-      sqlite3_busy_timeout(db, 2000);
-      sqlite3_stmt* st = nullptr;
-      if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
-        n = sqlite3_column_int64(st, 0);
-      }
-      sqlite3_finalize(st);
-    }
-    sqlite3_close(db);
-    return n;
+    const std::string v = db_scalar(dir_.file("hearth.db"), sql);
+    return v.empty() ? -1 : std::stoll(v);
   }
-
-  std::string db_text(const std::string& sql) {
-    sqlite3* db = nullptr;
-    std::string out;
-    if (sqlite3_open_v2(dir_.file("hearth.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-      sqlite3_stmt* st = nullptr;
-      if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
-        out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-      }
-      sqlite3_finalize(st);
-    }
-    sqlite3_close(db);
-    return out;
-  }
+  std::string db_text(const std::string& sql) { return db_scalar(dir_.file("hearth.db"), sql); }
 
   TempDir dir_;
   std::unique_ptr<MosquittoBroker> broker_;

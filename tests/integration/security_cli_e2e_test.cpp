@@ -9,6 +9,7 @@
 #include <fstream>
 #include <thread>
 
+#include "support/e2e_helpers.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
 
@@ -64,15 +65,8 @@ class SecurityCliE2E : public ::testing::Test {
   }
 
   bool connected_within(std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto r = http_get(http_port_, "/api/v1/health", TOKEN);
-      if (r && r->status == 200 && nlohmann::json::parse(r->body, nullptr, false)["mqtt"]["connected"] == true) {
-        return true;
-      }
-      std::this_thread::sleep_for(50ms);
-    }
-    return false;
+    return wait_until([&] { return api_get(http_port_, "/api/v1/health", TOKEN)["mqtt"]["connected"] == true; },
+                      timeout);
   }
 
   void publish(const std::string& url, const std::string& user, const std::string& pass, const std::string& topic,
@@ -89,13 +83,7 @@ class SecurityCliE2E : public ::testing::Test {
   }
 
   bool device_seen(const std::string& id, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto r = http_get(http_port_, "/api/v1/devices", TOKEN);
-      if (r && r->body.find("\"" + id + "\"") != std::string::npos) return true;
-      std::this_thread::sleep_for(50ms);
-    }
-    return false;
+    return wait_until([&] { return !api_device(http_port_, TOKEN, id).is_null(); }, timeout);
   }
 
   TempDir dir_;
