@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/metric.h"
+#include "gateway/alert_json.h"
 
 namespace hearth::gateway {
 namespace {
@@ -157,6 +158,51 @@ HttpResponse readings(const HttpRequest& req, const ApiContext& ctx) {
                         {"points", list}});
 }
 
+HttpResponse alerts(const HttpRequest& req, const ApiContext& ctx) {
+  if (ctx.alerting == nullptr) return json_error(503, "alerts are not running");
+  const auto state = req.query_param("state").value_or("all");
+  if (state != "all" && state != "open") return json_error(400, "state must be open or all");
+  const auto severity = req.query_param("severity");
+  if (severity && !core::severity_from_string(*severity)) return json_error(400, "unknown severity");
+  json list = json::array();
+  const auto all = state == "open" ? ctx.alerting->open_alerts() : ctx.alerting->recent_alerts();
+  for (const auto& a : all) {
+    if (severity && core::to_string(a.severity) != *severity) continue;
+    if (auto room = req.query_param("room"); room && a.room != *room) continue;
+    list.push_back(alert_to_json(a));
+  }
+  ctx.store->audit("api", "list_alerts", "");
+  return json_response({{"alerts", list}});
+}
+
+// POST /api/v1/alerts/<id>/ack|resolve with {"by": "...", "note": "..."}.
+HttpResponse alert_action(const HttpRequest& req, const ApiContext& ctx) {
+  if (ctx.alerting == nullptr) return json_error(503, "alerts are not running");
+  constexpr std::string_view PREFIX = "/api/v1/alerts/";
+  const std::string rest = req.path.substr(PREFIX.size());
+  const auto slash = rest.rfind('/');
+  const std::string action = slash == std::string::npos ? "" : rest.substr(slash + 1);
+  if (action != "ack" && action != "resolve") return json_error(404, "no such endpoint: " + req.path);
+  if (req.method != "POST") {
+    HttpResponse r = json_error(405, "method not allowed");
+    r.headers.emplace_back("Allow", "POST");
+    return r;
+  }
+  const std::string id = rest.substr(0, slash);
+  const auto body = json::parse(req.body, nullptr, false);
+  if (!body.is_object() || !body.contains("by") || !body["by"].is_string() || body["by"].get<std::string>().empty()) {
+    return json_error(400, "body must be JSON with a non-empty \"by\" (who is acting) and an optional \"note\"");
+  }
+  const std::string by = body["by"].get<std::string>();
+  const std::string note = body.contains("note") && body["note"].is_string() ? body["note"].get<std::string>() : "";
+  if (by.size() > 200 || note.size() > 2000) return json_error(400, "by or note too long");
+  auto r = action == "ack" ? ctx.alerting->acknowledge(id, by, note, ctx.now())
+                           : ctx.alerting->resolve(id, by, note, ctx.now());
+  if (!r) return json_error(404, r.error().message);
+  ctx.store->audit("api:" + by, action == "ack" ? "acknowledge_alert" : "resolve_alert", id);
+  return json_response(alert_to_json(*r));
+}
+
 // Prometheus label values escape backslash, quote and newline.
 std::string label(std::string_view v) {
   std::string out;
@@ -227,11 +273,13 @@ HttpResponse handle_api(const HttpRequest& req, ApiContext& ctx) {
     r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"hearth\"");
     return r;
   }
+  if (req.path.rfind("/api/v1/alerts/", 0) == 0) return alert_action(req, ctx);
   if (req.method != "GET") {
     HttpResponse r = json_error(405, "method not allowed");
     r.headers.emplace_back("Allow", "GET");
     return r;
   }
+  if (req.path == "/api/v1/alerts") return alerts(req, ctx);
   if (req.path == "/api/v1/health") return health(ctx);
   if (req.path == "/api/v1/devices") return devices(ctx);
   if (req.path == "/api/v1/readings") return readings(req, ctx);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "dashboard/http_message.h"
+#include "gateway/alerting.h"
 #include "gateway/device_registry.h"
 #include "gateway/mqtt_client.h"
 #include "gateway/pipeline.h"
@@ -21,6 +22,7 @@ struct ApiContext {
   const Pipeline* pipeline = nullptr;
   std::function<MqttStats()> mqtt_stats;
   std::function<bool()> clock_synchronised;
+  Alerting* alerting = nullptr;  // alerts list, acknowledge, resolve
   core::TimePoint started{};
   std::function<core::TimePoint()> now = core::now_ms;
 };

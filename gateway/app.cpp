@@ -20,6 +20,7 @@
 
 #include "dashboard/http_server.h"
 #include "drivers/driver_set.h"
+#include "gateway/alerting.h"
 #include "gateway/api.h"
 #include "gateway/device_registry.h"
 #include "gateway/mqtt_client.h"
@@ -88,11 +89,13 @@ struct App::Impl {
   net::steady_timer commit_timer{io};
   net::steady_timer maintenance_timer{io};
   net::steady_timer watchdog_timer{io};
+  net::steady_timer rules_timer{io};
   std::unique_ptr<Store> store;
   DeviceRegistry registry;
   std::optional<drivers::DriverSet> drivers;
   std::unique_ptr<MqttClient> mqtt;
   std::unique_ptr<Pipeline> pipeline;
+  std::unique_ptr<Alerting> alerting;
   std::unique_ptr<dashboard::HttpServer> http;
   ApiContext api;
   bool stopping = false;
@@ -108,11 +111,17 @@ struct App::Impl {
 
   void start_mqtt() {
     mqtt = make_paho_mqtt_client(io, config.mqtt, Will{status_topic(), "offline", true});
-    mqtt->set_message_handler([this](InboundMessage m) { pipeline->on_message(m); });
+    mqtt->set_message_handler([this](InboundMessage m) {
+      if (alerting->on_mqtt_command(m.topic, m.payload, m.received)) return;  // a carer's ack/resolve
+      pipeline->on_message(m);
+    });
     mqtt->set_connection_handler([this](bool connected) {
-      if (connected) mqtt->publish(status_topic(), "online", 1, true);
+      if (!connected) return;
+      mqtt->publish(status_topic(), "online", 1, true);
+      alerting->republish();  // retained state may have been lost with a broker restart
     });
     for (const auto& filter : drivers->subscriptions()) mqtt->subscribe(filter);
+    mqtt->subscribe(alerting->command_filter());
     mqtt->start();
   }
 
@@ -126,6 +135,7 @@ struct App::Impl {
     api.pipeline = pipeline.get();
     api.mqtt_stats = [this] { return mqtt->stats(); };
     api.clock_synchronised = system_clock_synchronised;
+    api.alerting = alerting.get();
     api.started = core::now_ms();
     http = std::make_unique<dashboard::HttpServer>(
         io, opts, [this](const dashboard::HttpRequest& req) { return handle_api(req, api); });
@@ -158,6 +168,15 @@ struct App::Impl {
       if (auto r = store->maintain(core::now_ms()); !r)
         spdlog::error("store: maintenance failed: {}", r.error().message);
       arm_maintenance_timer(std::chrono::seconds{60});
+    });
+  }
+
+  void arm_rules_timer() {
+    rules_timer.expires_after(std::chrono::seconds{30});  // durations and "no data for N" need time to pass
+    rules_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      alerting->on_tick(core::now_ms());
+      arm_rules_timer();
     });
   }
 
@@ -223,6 +242,7 @@ struct App::Impl {
     commit_timer.cancel();
     maintenance_timer.cancel();
     watchdog_timer.cancel();
+    rules_timer.cancel();
     reload_signal.cancel();
     if (http) http->stop();
     flush();
@@ -251,6 +271,15 @@ struct App::Impl {
     if (auto r = pipeline->restore(); !r)
       spdlog::warn("could not restore state from the database: {}", r.error().message);
     spdlog::info("store: {} devices known from previous runs", registry.size());
+    alerting = std::make_unique<Alerting>(config.home_id, registry, *store,
+                                          [this](const std::string& topic, const std::string& payload, bool retain) {
+                                            if (mqtt) mqtt->publish(topic, payload, 1, retain);
+                                          });
+    if (auto n = alerting->restore(); n)
+      spdlog::info("alerts: {} open alert(s) restored", *n);
+    else
+      spdlog::error("alerts: could not restore open alerts: {}", n.error().message);
+    pipeline->set_reading_handler([this](const core::Reading& r, const Device&) { alerting->on_reading(r); });
     if (auto r = start_http(); !r) {
       spdlog::critical("{}", r.error().message);
       return 1;
@@ -261,6 +290,7 @@ struct App::Impl {
     arm_commit_timer();
     arm_maintenance_timer(std::chrono::seconds{5});
     arm_watchdog();
+    arm_rules_timer();
     if (!system_clock_synchronised()) {
       spdlog::warn("system clock not synchronised yet: readings are stamped with the current clock");
     }

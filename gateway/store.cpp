@@ -16,7 +16,7 @@ constexpr std::int64_t HOUR_MS = 3'600'000;
 constexpr std::int64_t DAY_MS = 86'400'000;
 
 // Numbered migrations; index i takes the schema from version i to i+1. Never edit a shipped one.
-constexpr std::array<std::string_view, 2> MIGRATIONS = {
+constexpr std::array<std::string_view, 3> MIGRATIONS = {
     R"sql(
 CREATE TABLE series (
   id INTEGER PRIMARY KEY,
@@ -88,6 +88,24 @@ CREATE TABLE latest (
 );
 INSERT INTO latest (series_id, ts_ms, value) SELECT series_id, max(ts_ms), value FROM readings GROUP BY series_id;
 )sql",
+    // 3: alerts. `alerts` holds each alert's current state (JSON, gateway/alert_json.h);
+    // `alert_events` is the append-only lifecycle log (raised, acknowledged, resolved, ...).
+    R"sql(
+CREATE TABLE alerts (
+  id TEXT PRIMARY KEY,
+  state TEXT NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  body TEXT NOT NULL
+);
+CREATE INDEX alerts_open ON alerts (state) WHERE state <> 'resolved';
+CREATE TABLE alert_events (
+  id INTEGER PRIMARY KEY,
+  ts_ms INTEGER NOT NULL,
+  alert_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  body TEXT NOT NULL
+);
+)sql",
 };
 
 std::string series_key(const std::string& device_id, core::Metric metric) {
@@ -111,6 +129,12 @@ struct Store::Impl {
     std::string actor, action, target;
   };
   std::vector<AuditEntry> queued_audit;
+  struct AlertRow {
+    std::string id, state, type, body;
+    std::int64_t updated_ms;
+  };
+  std::vector<AlertRow> queued_alerts;
+  Stmt upsert_alert, insert_alert_event;
   Stmt insert_audit;
   Stmt upsert_latest;
   Stmt insert_reading, insert_series, select_series, upsert_device, upsert_counter;
@@ -158,6 +182,8 @@ struct Store::Impl {
           prep(upsert_latest,
                "INSERT INTO latest (series_id, ts_ms, value) VALUES (?, ?, ?) ON CONFLICT(series_id) DO "
                "UPDATE SET ts_ms = excluded.ts_ms, value = excluded.value WHERE excluded.ts_ms >= ts_ms"),
+          prep(upsert_alert, "INSERT OR REPLACE INTO alerts (id, state, updated_ms, body) VALUES (?, ?, ?, ?)"),
+          prep(insert_alert_event, "INSERT INTO alert_events (ts_ms, alert_id, type, body) VALUES (?, ?, ?, ?)"),
           prep(insert_audit, "INSERT INTO audit_log (ts_ms, actor, action, target) VALUES (?, ?, ?, ?)"),
           prep(upsert_counter,
                "INSERT OR REPLACE INTO energy_counters (device_id, total_kwh, last_raw_kwh, last_ts_ms, "
@@ -289,11 +315,32 @@ core::Result<std::vector<std::vector<std::string>>> Store::audit_log(std::size_t
   return out;
 }
 
+void Store::save_alert(std::string id, std::string state, std::string event_type, std::int64_t updated_ms,
+                       std::string body) {
+  impl_->queued_alerts.push_back({std::move(id), std::move(state), std::move(event_type), std::move(body), updated_ms});
+}
+
+core::Result<std::vector<std::string>> Store::open_alerts() const {
+  auto q = Stmt::prepare(impl_->db.get(), "SELECT body FROM alerts WHERE state <> 'resolved' ORDER BY updated_ms");
+  if (!q) return q.error();
+  std::vector<std::string> out;
+  while (true) {
+    auto row = q->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    out.push_back(q->column_text(0));
+  }
+  return out;
+}
+
 std::size_t Store::pending() const { return impl_->queued.size(); }
 
 core::Result<void> Store::flush() {
   Impl& s = *impl_;
-  if (s.queued.empty() && s.queued_devices.empty() && s.queued_counters.empty() && s.queued_audit.empty()) return {};
+  if (s.queued.empty() && s.queued_devices.empty() && s.queued_counters.empty() && s.queued_audit.empty() &&
+      s.queued_alerts.empty()) {
+    return {};
+  }
   if (auto r = sqlite::exec(s.db.get(), "BEGIN IMMEDIATE"); !r) {
     ++stats_.write_errors;
     return r;  // keep the queue: the next flush retries
@@ -341,6 +388,14 @@ core::Result<void> Store::flush() {
       s.upsert_counter.bind_null(5);
     if (auto w = s.upsert_counter.bind(6, c.pending_ts_ms).run(); !w) return fail(w.error());
   }
+  for (const auto& a : s.queued_alerts) {
+    if (auto w = s.upsert_alert.bind(1, a.id).bind(2, a.state).bind(3, a.updated_ms).bind(4, a.body).run(); !w) {
+      return fail(w.error());
+    }
+    if (auto w = s.insert_alert_event.bind(1, a.updated_ms).bind(2, a.id).bind(3, a.type).bind(4, a.body).run(); !w) {
+      return fail(w.error());
+    }
+  }
   for (const auto& a : s.queued_audit) {
     if (auto w = s.insert_audit.bind(1, a.ts_ms).bind(2, a.actor).bind(3, a.action).bind(4, a.target).run(); !w) {
       return fail(w.error());
@@ -355,6 +410,7 @@ core::Result<void> Store::flush() {
   s.queued_devices.clear();
   s.queued_counters.clear();
   s.queued_audit.clear();
+  s.queued_alerts.clear();
   stats_.pending = 0;
   return {};
 }

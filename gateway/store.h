@@ -49,7 +49,7 @@ struct StoreStats {
 
 class Store {
  public:
-  static constexpr int SCHEMA_VERSION = 2;
+  static constexpr int SCHEMA_VERSION = 3;
 
   static core::Result<std::unique_ptr<Store>> open(const StoreConfig& config);
   ~Store();
@@ -63,6 +63,10 @@ class Store {
   // Who read or changed personal data, written with the next flush (kept with the hourly data).
   void audit(std::string actor, std::string action, std::string target);
   core::Result<std::vector<std::vector<std::string>>> audit_log(std::size_t limit) const;
+  // An alert's new state and the lifecycle event that produced it (body: gateway/alert_json.h).
+  // Callers flush() before telling anyone about the alert: written first, announced second.
+  void save_alert(std::string id, std::string state, std::string event_type, std::int64_t updated_ms, std::string body);
+  core::Result<std::vector<std::string>> open_alerts() const;  // bodies of alerts not resolved
 
   core::Result<void> flush();  // one transaction for everything queued
   std::size_t pending() const;

@@ -124,13 +124,21 @@ bool wait_for_port(std::uint16_t port, std::chrono::milliseconds timeout) {
 }
 
 std::optional<HttpResult> http_get(std::uint16_t port, const std::string& target, const std::string& token) {
+  return http_request(port, "GET", target, token, "");
+}
+
+std::optional<HttpResult> http_request(std::uint16_t port, const std::string& method, const std::string& target,
+                                       const std::string& token, const std::string& body) {
   const int fd = connect_loopback(port);
   if (fd < 0) return std::nullopt;
   timeval tv{5, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  std::string req = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
   if (!token.empty()) req += "Authorization: Bearer " + token + "\r\n";
-  req += "\r\n";
+  if (method != "GET") {
+    req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+  }
+  req += "\r\n" + body;
   if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
     ::close(fd);
     return std::nullopt;
@@ -143,8 +151,8 @@ std::optional<HttpResult> http_get(std::uint16_t port, const std::string& target
   if (raw.size() < 12) return std::nullopt;
   HttpResult r;
   r.status = std::stoi(raw.substr(9, 3));
-  const auto body = raw.find("\r\n\r\n");
-  if (body != std::string::npos) r.body = raw.substr(body + 4);
+  const auto body_at = raw.find("\r\n\r\n");
+  if (body_at != std::string::npos) r.body = raw.substr(body_at + 4);
   return r;
 }
 

@@ -41,6 +41,8 @@ struct HttpResult {
   std::string body;
 };
 std::optional<HttpResult> http_get(std::uint16_t port, const std::string& target, const std::string& token);
+std::optional<HttpResult> http_request(std::uint16_t port, const std::string& method, const std::string& target,
+                                       const std::string& token, const std::string& body);
 
 std::string read_file(const std::string& path);
 // Mosquitto binary, or empty when not installed.

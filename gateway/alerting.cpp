@@ -1,0 +1,187 @@
+#include "gateway/alerting.h"
+
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+
+#include "gateway/alert_json.h"
+#include "rules/builtin_rules.h"
+#include "rules/messages.h"
+
+namespace hearth::gateway {
+
+// Device facts and latest values straight from the registry (the registry outlives this).
+class Alerting::RegistryFacts final : public rules::FactsProvider {
+ public:
+  explicit RegistryFacts(const DeviceRegistry& registry) : registry_(registry) {}
+
+  const rules::DeviceFacts* device(std::string_view device_id) const override {
+    const Device* d = registry_.find(std::string(device_id));
+    if (d == nullptr) return nullptr;
+    auto& f = cache_[d->id];  // a stable address for the caller, refreshed on every lookup
+    f = rules::DeviceFacts{
+        d->id, d->settings.room, d->settings.kind, d->display_name(), d->settings.essential, d->settings.switchable};
+    return &f;
+  }
+
+  std::optional<rules::LatestValue> latest(std::string_view device_id, core::Metric metric) const override {
+    const Device* d = registry_.find(std::string(device_id));
+    if (d == nullptr) return std::nullopt;
+    auto it = d->latest.find(metric);
+    if (it == d->latest.end() || it->second.retained) return std::nullopt;
+    return rules::LatestValue{it->second.value, it->second.ts};
+  }
+
+ private:
+  const DeviceRegistry& registry_;
+  mutable std::map<std::string, rules::DeviceFacts> cache_;
+};
+
+std::string encode_topic_level(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '%')
+      out += "%25";
+    else if (c == '/')
+      out += "%2F";
+    else if (c == '+')
+      out += "%2B";
+    else if (c == '#')
+      out += "%23";
+    else
+      out.push_back(c);
+  }
+  return out;
+}
+
+std::string decode_topic_level(const std::string& s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      const std::string code = s.substr(i + 1, 2);
+      const char c = code == "25" ? '%' : code == "2F" ? '/' : code == "2B" ? '+' : code == "23" ? '#' : '\0';
+      if (c != '\0') {
+        out.push_back(c);
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(s[i]);
+  }
+  return out;
+}
+
+Alerting::Alerting(std::string home_id, const DeviceRegistry& registry, Store& store, PublishFn publish,
+                   const rules::RulesConfig& config)
+    : home_id_(std::move(home_id)),
+      store_(store),
+      publish_(std::move(publish)),
+      facts_(std::make_unique<RegistryFacts>(registry)),
+      engine_(std::make_unique<rules::RuleEngine>(config, *facts_)) {}
+
+Alerting::~Alerting() = default;
+
+std::string Alerting::alert_topic(const std::string& id) const {
+  return "hearth/" + home_id_ + "/alerts/" + encode_topic_level(id);
+}
+
+core::Result<std::size_t> Alerting::restore() {
+  auto bodies = store_.open_alerts();
+  if (!bodies) return bodies.error();
+  std::vector<core::Alert> open;
+  for (const auto& body : *bodies) {
+    auto alert = alert_from_json(nlohmann::json::parse(body, nullptr, false));
+    if (alert)
+      open.push_back(std::move(*alert));
+    else
+      spdlog::error("alerts: an open alert in the database could not be read; skipped");
+  }
+  const std::size_t n = open.size();
+  engine_->restore(std::move(open));
+  return n;
+}
+
+void Alerting::on_reading(const core::Reading& reading) { handle(engine_->on_reading(reading)); }
+
+void Alerting::on_tick(core::TimePoint now) { handle(engine_->on_tick(now)); }
+
+void Alerting::handle(const rules::EngineOutput& out) {
+  if (out.events.empty() && out.switch_offs.empty()) return;
+  for (const auto& e : out.events) {
+    store_.save_alert(e.alert.id, std::string(core::to_string(e.alert.state)), std::string(rules::to_string(e.type)),
+                      core::to_epoch_ms(e.alert.updated_at), alert_to_json(e.alert).dump());
+  }
+  // Written and committed before anything is told: a crash after this point loses no alert.
+  if (auto r = store_.flush(); !r) {
+    spdlog::critical("alerts: could not commit {} alert event(s): {}; publishing anyway", out.events.size(),
+                     r.error().message);
+  }
+  for (const auto& e : out.events) handle_event(e);
+  for (const auto& s : out.switch_offs) {
+    spdlog::warn("alerts: automatic switch-off of {} requested by {} (sending commands is not wired yet)", s.device_id,
+                 s.alert_id);
+  }
+}
+
+void Alerting::handle_event(const rules::AlertEvent& e) {
+  const auto& a = e.alert;
+  const auto text = rules::render(a.message_key, rules::Language::en, a.params);
+  if (e.type == rules::AlertEventType::raised || e.type == rules::AlertEventType::reopened) {
+    spdlog::warn("ALERT {} [{}] {}", a.id, core::to_string(a.severity), text);
+  } else {
+    spdlog::info("alert {} {}", a.id, rules::to_string(e.type));
+  }
+  publish_(alert_topic(a.id), alert_to_json(a).dump(), true);
+}
+
+core::Result<core::Alert> Alerting::acknowledge(const std::string& id, const std::string& by, const std::string& note,
+                                                core::TimePoint now) {
+  auto e = engine_->alerts().acknowledge(id, by, note, now);
+  if (!e) return e.error();
+  handle(rules::EngineOutput{{*e}, {}});
+  return e->alert;
+}
+
+core::Result<core::Alert> Alerting::resolve(const std::string& id, const std::string& by, const std::string& note,
+                                            core::TimePoint now) {
+  auto e = engine_->alerts().resolve(id, by, note, now);
+  if (!e) return e.error();
+  handle(rules::EngineOutput{{*e}, {}});
+  return e->alert;
+}
+
+bool Alerting::on_mqtt_command(const std::string& topic, const std::string& payload, core::TimePoint now) {
+  const std::string prefix = "hearth/" + home_id_ + "/alerts/";
+  if (topic.rfind(prefix, 0) != 0) return false;
+  const std::string rest = topic.substr(prefix.size());
+  const auto slash = rest.rfind('/');
+  if (slash == std::string::npos) return false;
+  const std::string action = rest.substr(slash + 1);
+  if (action != "ack" && action != "resolve") return false;
+  const std::string id = decode_topic_level(rest.substr(0, slash));
+  const auto body = nlohmann::json::parse(payload, nullptr, false);
+  const std::string by = body.is_object() ? body.value("by", "") : "";
+  const std::string note = body.is_object() ? body.value("note", "") : "";
+  if (by.empty()) {
+    spdlog::warn("alerts: {} on MQTT for {} ignored: payload needs {{\"by\": \"<who>\"}}", action, id);
+    return true;
+  }
+  auto r = action == "ack" ? acknowledge(id, "mqtt:" + by, note, now) : resolve(id, "mqtt:" + by, note, now);
+  if (!r) spdlog::warn("alerts: {} on MQTT for {}: {}", action, id, r.error().message);
+  return true;
+}
+
+void Alerting::republish() {
+  for (const auto& a : open_alerts()) publish_(alert_topic(a.id), alert_to_json(a).dump(), true);
+}
+
+std::vector<core::Alert> Alerting::open_alerts() const { return engine_->alerts().open_alerts(); }
+
+std::vector<core::Alert> Alerting::recent_alerts() const {
+  std::vector<core::Alert> out = engine_->alerts().open_alerts();
+  const auto& history = engine_->alerts().history();
+  out.insert(out.end(), history.rbegin(), history.rend());
+  return out;
+}
+
+}  // namespace hearth::gateway

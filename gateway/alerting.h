@@ -1,0 +1,62 @@
+#pragma once
+// Joins the rule engine to the gateway: feeds it readings and ticks, gives it device facts from
+// the registry, and handles every alert event in the one order that never loses an alert:
+// written to the database and committed first, then published (retained MQTT state, listeners).
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "gateway/device_registry.h"
+#include "gateway/store.h"
+#include "rules/rule_engine.h"
+
+namespace hearth::gateway {
+
+class Alerting {
+ public:
+  // publish(topic, payload, retained): the MQTT client's publish, or a test double.
+  using PublishFn = std::function<void(const std::string& topic, const std::string& payload, bool retain)>;
+
+  Alerting(std::string home_id, const DeviceRegistry& registry, Store& store, PublishFn publish,
+           const rules::RulesConfig& config = {});
+  ~Alerting();
+
+  // Re-opens alerts that were open when hearthd stopped (they are not raised again).
+  core::Result<std::size_t> restore();
+  void on_reading(const core::Reading& reading);
+  void on_tick(core::TimePoint now);
+  core::Result<core::Alert> acknowledge(const std::string& id, const std::string& by, const std::string& note,
+                                        core::TimePoint now);
+  core::Result<core::Alert> resolve(const std::string& id, const std::string& by, const std::string& note,
+                                    core::TimePoint now);
+  // Handles "hearth/<home>/alerts/<id>/ack" and ".../resolve" ({"by":..., "note":...}). False if not such a topic.
+  bool on_mqtt_command(const std::string& topic, const std::string& payload, core::TimePoint now);
+  // Re-publishes every open alert's retained state (after a reconnect).
+  void republish();
+
+  const rules::RuleEngine& engine() const { return *engine_; }
+  std::vector<core::Alert> open_alerts() const;
+  std::vector<core::Alert> recent_alerts() const;  // open first, then recently closed
+  std::string alert_topic(const std::string& id) const;
+  std::string command_filter() const { return "hearth/" + home_id_ + "/alerts/+/+"; }
+
+ private:
+  class RegistryFacts;
+  void handle(const rules::EngineOutput& out);
+  void handle_event(const rules::AlertEvent& event);
+
+  std::string home_id_;
+  Store& store_;
+  PublishFn publish_;
+  std::unique_ptr<RegistryFacts> facts_;
+  std::unique_ptr<rules::RuleEngine> engine_;
+};
+
+// Alert ids contain ':' and '/'; in a topic level they are percent-encoded ('%', '/', '+', '#').
+std::string encode_topic_level(const std::string& s);
+std::string decode_topic_level(const std::string& s);
+
+}  // namespace hearth::gateway
