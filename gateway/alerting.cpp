@@ -85,6 +85,13 @@ std::string Alerting::alert_topic(const std::string& id) const {
   return "hearth/" + home_id_ + "/alerts/" + encode_topic_level(id);
 }
 
+void Alerting::reconfigure(const rules::RulesConfig& config) {
+  auto open = engine_->alerts().open_alerts();
+  engine_ = std::make_unique<rules::RuleEngine>(config, *facts_);
+  engine_->restore(std::move(open));
+  spdlog::info("alerts: {} rules active, {} open alert(s) kept", engine_->rule_count(), open_alerts().size());
+}
+
 core::Result<std::size_t> Alerting::restore() {
   auto bodies = store_.open_alerts();
   if (!bodies) return bodies.error();

@@ -24,6 +24,8 @@ class Alerting {
            const rules::RulesConfig& config = {});
   ~Alerting();
 
+  // New rules from a reloaded config; open alerts carry over, conditions in progress start again.
+  void reconfigure(const rules::RulesConfig& config);
   // Re-opens alerts that were open when hearthd stopped (they are not raised again).
   core::Result<std::size_t> restore();
   void on_reading(const core::Reading& reading);

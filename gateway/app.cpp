@@ -231,6 +231,8 @@ struct App::Impl {
     if (!next->http.api_token.empty()) config.http.api_token = next->http.api_token;
     registry.apply_settings(config.devices);
     pipeline->set_config(config.ingest);
+    config.rules = next->rules;
+    alerting->reconfigure(config.rules);
     spdlog::set_level(spdlog::level::from_str(config.log_level));
     spdlog::info("config reloaded from {} ({} devices configured)", config_path, config.devices.size());
   }
@@ -271,10 +273,12 @@ struct App::Impl {
     if (auto r = pipeline->restore(); !r)
       spdlog::warn("could not restore state from the database: {}", r.error().message);
     spdlog::info("store: {} devices known from previous runs", registry.size());
-    alerting = std::make_unique<Alerting>(config.home_id, registry, *store,
-                                          [this](const std::string& topic, const std::string& payload, bool retain) {
-                                            if (mqtt) mqtt->publish(topic, payload, 1, retain);
-                                          });
+    alerting = std::make_unique<Alerting>(
+        config.home_id, registry, *store,
+        [this](const std::string& topic, const std::string& payload, bool retain) {
+          if (mqtt) mqtt->publish(topic, payload, 1, retain);
+        },
+        config.rules);
     if (auto n = alerting->restore(); n)
       spdlog::info("alerts: {} open alert(s) restored", *n);
     else

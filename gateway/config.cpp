@@ -1,8 +1,11 @@
 #include "gateway/config.h"
 
+#include "rules/messages.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -228,11 +231,152 @@ void parse_devices(const Parser& p, const YAML::Node& n, std::map<std::string, D
   }
 }
 
+core::Severity parse_severity(const Parser& p, const YAML::Node& n, const std::string& key) {
+  const auto v = core::severity_from_string(p.str(n, key));
+  if (!v) p.fail(n, key, "expected info, warning, urgent or emergency");
+  return *v;
+}
+
+double number(const Parser& p, const YAML::Node& n, const std::string& key, double lo, double hi) {
+  double v = 0.0;
+  if (!n.IsScalar() || !YAML::convert<double>::decode(n, v) || !std::isfinite(v)) p.fail(n, key, "expected a number");
+  if (v < lo || v > hi) p.fail(n, key, "out of range (" + std::to_string(lo) + ".." + std::to_string(hi) + ")");
+  return v;
+}
+
+std::chrono::minutes whole_minutes(const Parser& p, const YAML::Node& n, const std::string& key,
+                                   std::chrono::minutes lo, std::chrono::minutes hi) {
+  return std::chrono::duration_cast<std::chrono::minutes>(p.duration(n, key, lo, hi));
+}
+
+// "23:00-07:00" (local time); equal ends disable the window.
+rules::DailyWindow parse_window(const Parser& p, const YAML::Node& n, const std::string& key) {
+  static const std::regex RE(R"(^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$)");
+  std::smatch m;
+  const std::string text = p.str(n, key);
+  if (!std::regex_match(text, m, RE)) p.fail(n, key, "expected a local time window like 23:00-07:00");
+  const int h1 = std::stoi(m[1].str()), m1 = std::stoi(m[2].str()), h2 = std::stoi(m[3].str()),
+            m2 = std::stoi(m[4].str());
+  if (h1 > 23 || h2 > 23 || m1 > 59 || m2 > 59) p.fail(n, key, "hours 0-23, minutes 0-59");
+  return {h1 * 60 + m1, h2 * 60 + m2};
+}
+
+rules::ThresholdRuleConfig parse_threshold(const Parser& p, const YAML::Node& n, const std::string& where) {
+  using std::chrono::minutes;
+  p.only_keys(n, where,
+              {"id", "enabled", "metric", "below", "above", "hysteresis", "for", "clear_hold", "max_data_age",
+               "severity", "message_key", "rooms", "devices", "occupied", "occupied_within", "during"});
+  rules::ThresholdRuleConfig t;
+  if (!n["id"]) p.fail(n, where + ".id", "required");
+  t.id = p.str(n["id"], where + ".id");
+  t.message_key = t.id;
+  if (n["enabled"]) t.enabled = p.boolean(n["enabled"], where + ".enabled");
+  if (!n["metric"]) p.fail(n, where + ".metric", "required");
+  const auto metric = core::metric_from_string(p.str(n["metric"], where + ".metric"));
+  if (!metric || core::is_boolean(*metric))
+    p.fail(n["metric"], where + ".metric", "expected a numeric metric such as temperature_c");
+  t.metric = *metric;
+  if (n["below"].IsDefined() == n["above"].IsDefined()) p.fail(n, where, "give exactly one of below or above");
+  t.direction = n["below"] ? rules::Direction::below : rules::Direction::above;
+  const auto& limit = n["below"] ? n["below"] : n["above"];
+  t.threshold = number(p, limit, where + (n["below"] ? ".below" : ".above"), -1e9, 1e9);
+  if (n["hysteresis"]) t.hysteresis = number(p, n["hysteresis"], where + ".hysteresis", 0.0, 1e6);
+  if (n["for"]) t.duration = whole_minutes(p, n["for"], where + ".for", minutes{0}, minutes{7 * 24 * 60});
+  if (n["clear_hold"])
+    t.clear_hold = whole_minutes(p, n["clear_hold"], where + ".clear_hold", minutes{0}, minutes{24 * 60});
+  if (n["max_data_age"])
+    t.max_data_age = whole_minutes(p, n["max_data_age"], where + ".max_data_age", minutes{1}, minutes{7 * 24 * 60});
+  if (n["severity"]) t.severity = parse_severity(p, n["severity"], where + ".severity");
+  if (n["message_key"]) t.message_key = p.str(n["message_key"], where + ".message_key");
+  if (!rules::has_message(t.message_key, rules::Language::en) ||
+      !rules::has_message(t.message_key, rules::Language::cy))
+    p.fail(n, where + ".message_key", "no message '" + t.message_key + "' in the catalogue");
+  if (n["rooms"]) t.rooms = p.strings(n["rooms"], where + ".rooms");
+  if (n["devices"]) t.devices = p.strings(n["devices"], where + ".devices");
+  if (n["occupied"]) t.require_occupied = p.boolean(n["occupied"], where + ".occupied");
+  if (n["occupied_within"]) {
+    t.occupied_within = std::chrono::duration_cast<std::chrono::hours>(
+        p.duration(n["occupied_within"], where + ".occupied_within", std::chrono::hours{1}, std::chrono::hours{72}));
+  }
+  if (n["during"]) t.only_during = parse_window(p, n["during"], where + ".during");
+  return t;
+}
+
+void parse_rules(const Parser& p, const YAML::Node& n, rules::RulesConfig& r) {
+  using std::chrono::minutes;
+  p.only_keys(
+      n, "rules",
+      {"utc_offset_min", "thresholds", "safety", "appliance_left_on", "inactivity", "night_door", "device_health"});
+  if (n["utc_offset_min"])
+    r.utc_offset = minutes{p.integer(n["utc_offset_min"], "rules.utc_offset_min", -14 * 60, 14 * 60)};
+  if (n["thresholds"]) {
+    if (!n["thresholds"].IsSequence()) p.fail(n["thresholds"], "rules.thresholds", "expected a list");
+    r.thresholds.clear();  // a list given replaces the defaults
+    std::set<std::string> ids;
+    for (std::size_t i = 0; i < n["thresholds"].size(); ++i) {
+      auto t = parse_threshold(p, n["thresholds"][i], "rules.thresholds[" + std::to_string(i) + "]");
+      if (!ids.insert(t.id).second)
+        p.fail(n["thresholds"][i], "rules.thresholds[" + std::to_string(i) + "].id", "duplicate id");
+      r.thresholds.push_back(std::move(t));
+    }
+  }
+  if (const auto& s = n["safety"]) {
+    p.only_keys(s, "rules.safety", {"enabled", "co_ppm_threshold"});
+    if (s["enabled"]) r.safety.enabled = p.boolean(s["enabled"], "rules.safety.enabled");
+    if (s["co_ppm_threshold"])
+      r.safety.co_ppm_threshold = number(p, s["co_ppm_threshold"], "rules.safety.co_ppm_threshold", 1, 10000);
+  }
+  if (const auto& a = n["appliance_left_on"]) {
+    p.only_keys(a, "rules.appliance_left_on",
+                {"enabled", "kinds", "threshold_w", "on_for", "auto_switch_off", "severity"});
+    auto& c = r.appliance_left_on;
+    if (a["enabled"]) c.enabled = p.boolean(a["enabled"], "rules.appliance_left_on.enabled");
+    if (a["kinds"]) c.kinds = p.strings(a["kinds"], "rules.appliance_left_on.kinds");
+    if (a["threshold_w"]) c.threshold_w = number(p, a["threshold_w"], "rules.appliance_left_on.threshold_w", 1, 20000);
+    if (a["on_for"])
+      c.on_for = whole_minutes(p, a["on_for"], "rules.appliance_left_on.on_for", minutes{1}, minutes{24 * 60});
+    if (a["auto_switch_off"])
+      c.auto_switch_off = p.boolean(a["auto_switch_off"], "rules.appliance_left_on.auto_switch_off");
+    if (a["severity"]) c.severity = parse_severity(p, a["severity"], "rules.appliance_left_on.severity");
+  }
+  if (const auto& a = n["inactivity"]) {
+    p.only_keys(a, "rules.inactivity", {"enabled", "no_activity_for", "waking", "severity"});
+    auto& c = r.inactivity;
+    if (a["enabled"]) c.enabled = p.boolean(a["enabled"], "rules.inactivity.enabled");
+    if (a["no_activity_for"]) {
+      c.no_activity_for = std::chrono::duration_cast<std::chrono::hours>(p.duration(
+          a["no_activity_for"], "rules.inactivity.no_activity_for", std::chrono::hours{1}, std::chrono::hours{48}));
+    }
+    if (a["waking"]) c.waking = parse_window(p, a["waking"], "rules.inactivity.waking");
+    if (a["severity"]) c.severity = parse_severity(p, a["severity"], "rules.inactivity.severity");
+  }
+  if (const auto& a = n["night_door"]) {
+    p.only_keys(a, "rules.night_door", {"enabled", "night", "kinds", "rooms", "severity"});
+    auto& c = r.night_door;
+    if (a["enabled"]) c.enabled = p.boolean(a["enabled"], "rules.night_door.enabled");
+    if (a["night"]) c.night = parse_window(p, a["night"], "rules.night_door.night");
+    if (a["kinds"]) c.kinds = p.strings(a["kinds"], "rules.night_door.kinds");
+    if (a["rooms"]) c.rooms = p.strings(a["rooms"], "rules.night_door.rooms");
+    if (a["severity"]) c.severity = parse_severity(p, a["severity"], "rules.night_door.severity");
+  }
+  if (const auto& a = n["device_health"]) {
+    p.only_keys(a, "rules.device_health", {"enabled", "offline_for", "stale_factor", "battery_low_pct"});
+    auto& c = r.device_health;
+    if (a["enabled"]) c.enabled = p.boolean(a["enabled"], "rules.device_health.enabled");
+    if (a["offline_for"])
+      c.offline_for =
+          whole_minutes(p, a["offline_for"], "rules.device_health.offline_for", minutes{1}, minutes{7 * 24 * 60});
+    if (a["stale_factor"]) c.stale_factor = number(p, a["stale_factor"], "rules.device_health.stale_factor", 1.5, 100);
+    if (a["battery_low_pct"])
+      c.battery_low_pct = number(p, a["battery_low_pct"], "rules.device_health.battery_low_pct", 1, 90);
+  }
+}
+
 GatewayConfig parse_root(const Parser& p, const YAML::Node& root) {
   GatewayConfig c;
   c.source = p.source();
   if (root.IsNull()) return c;  // an empty file means defaults
-  p.only_keys(root, "", {"home_id", "log_level", "mqtt", "store", "http", "ingest", "drivers", "devices"});
+  p.only_keys(root, "", {"home_id", "log_level", "mqtt", "store", "http", "ingest", "drivers", "devices", "rules"});
   if (root["home_id"]) c.home_id = p.str(root["home_id"], "home_id");
   if (root["log_level"]) c.log_level = p.str(root["log_level"], "log_level");
   if (root["mqtt"]) parse_mqtt(p, root["mqtt"], c.mqtt);
@@ -241,6 +385,7 @@ GatewayConfig parse_root(const Parser& p, const YAML::Node& root) {
   if (root["ingest"]) parse_ingest(p, root["ingest"], c.ingest);
   if (root["drivers"]) parse_drivers(p, root["drivers"], c.drivers);
   if (root["devices"]) parse_devices(p, root["devices"], c.devices);
+  if (root["rules"]) parse_rules(p, root["rules"], c.rules);
   return c;
 }
 

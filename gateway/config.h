@@ -10,6 +10,7 @@
 
 #include "core/result.h"
 #include "drivers/driver_options.h"
+#include "rules/rules_config.h"
 
 namespace hearth::gateway {
 
@@ -56,8 +57,9 @@ struct IngestConfig {
 struct DeviceSettings {
   std::string name;
   std::string room;
-  std::string kind = "other";  // kettle, fridge, tv, heater, cooker, microwave, washing_machine, medical, lamp, other
-  bool essential = false;      // may never be switched off
+  // kettle, fridge, tv, heater, cooker, microwave, washing_machine, medical, lamp, entrance_door, other
+  std::string kind = "other";
+  bool essential = false;  // may never be switched off
   bool switchable = false;
 };
 
@@ -71,6 +73,7 @@ struct GatewayConfig {
   IngestConfig ingest;
   drivers::DriverOptions drivers;
   std::map<std::string, DeviceSettings> devices;
+  rules::RulesConfig rules = rules::default_rules_config();
 };
 
 struct Overrides {

@@ -153,3 +153,49 @@ TEST(Config, ShippedExampleParses) {
   EXPECT_EQ(f->home_id, "flat-7");
   EXPECT_TRUE(f->devices.at("z2m:bedroom/oxygen").essential);
 }
+
+TEST(Config, RulesDefaultsAndOverrides) {
+  const auto defaults = parse_ok("");
+  EXPECT_FALSE(defaults.rules.thresholds.empty()) << "cold-home rules are on by default";
+  const auto c = parse_ok(R"(
+rules:
+  utc_offset_min: 60
+  thresholds:
+    - {id: cold_home, metric: temperature_c, below: 15.5, for: 90m, severity: emergency, occupied: true, rooms: [Lounge]}
+    - {id: overheating, metric: temperature_c, above: 26, for: 1h, during: "22:30-06:45"}
+  appliance_left_on: {threshold_w: 30, on_for: 20m, auto_switch_off: true}
+  inactivity: {no_activity_for: 4h, waking: "08:00-22:00"}
+  night_door: {rooms: [Hall], kinds: [entrance_door]}
+  device_health: {offline_for: 15m, battery_low_pct: 20}
+  safety: {co_ppm_threshold: 35}
+)");
+  ASSERT_EQ(c.rules.thresholds.size(), 2u);
+  EXPECT_EQ(c.rules.utc_offset, std::chrono::minutes{60});
+  EXPECT_DOUBLE_EQ(c.rules.thresholds[0].threshold, 15.5);
+  EXPECT_EQ(c.rules.thresholds[0].duration, std::chrono::minutes{90});
+  EXPECT_EQ(c.rules.thresholds[0].severity, hearth::core::Severity::emergency);
+  EXPECT_TRUE(c.rules.thresholds[0].require_occupied);
+  EXPECT_EQ(c.rules.thresholds[1].direction, hearth::rules::Direction::above);
+  EXPECT_EQ(c.rules.thresholds[1].only_during.start_min, 22 * 60 + 30);
+  EXPECT_EQ(c.rules.thresholds[1].only_during.end_min, 6 * 60 + 45);
+  EXPECT_TRUE(c.rules.appliance_left_on.auto_switch_off);
+  EXPECT_EQ(c.rules.inactivity.no_activity_for, std::chrono::hours{4});
+  EXPECT_EQ(c.rules.device_health.offline_for, std::chrono::minutes{15});
+  EXPECT_DOUBLE_EQ(c.rules.safety.co_ppm_threshold, 35.0);
+}
+
+TEST(Config, RuleErrorsNameLineAndField) {
+  const auto e = parse_error("rules:\n  thresholds:\n    - {id: x, metric: temperature_c, below: 10, for: soon}\n");
+  EXPECT_NE(e.find("test.yaml:3"), std::string::npos) << e;
+  EXPECT_NE(e.find("rules.thresholds[0].for"), std::string::npos) << e;
+  EXPECT_NE(parse_error("rules:\n  thresholds:\n    - {id: x, metric: motion, below: 1}\n").find("numeric metric"),
+            std::string::npos);
+  EXPECT_NE(parse_error("rules:\n  thresholds:\n    - {id: x, metric: temperature_c}\n").find("exactly one of below"),
+            std::string::npos);
+  EXPECT_NE(parse_error("rules:\n  thresholds:\n    - {id: x, metric: temperature_c, below: 1, message_key: nope}\n")
+                .find("no message 'nope'"),
+            std::string::npos);
+  EXPECT_NE(parse_error("rules:\n  night_door: {night: 25:00-07:00}\n").find("hours 0-23"), std::string::npos);
+  EXPECT_NE(parse_error("rules:\n  inactivity: {severity: dire}\n").find("expected info, warning"), std::string::npos);
+  EXPECT_NE(parse_error("rules:\n  speed: 1\n").find("rules.speed"), std::string::npos);
+}
