@@ -94,7 +94,7 @@ class ApplianceLeftOnRule final : public Rule {
     c.message_key = switch_off ? "appliance_left_on_auto_off" : "appliance_left_on";
     const long long minutes_on = detail::whole_minutes(on_for);
     c.params = {{"device", facts.display_name()},
-                {"room", facts.room.empty() ? "?" : facts.room},
+                {"room", detail::place(&facts, device_id)},
                 {"power", detail::format_number(s.last_power_w, 0)},
                 {"duration_min", std::to_string(minutes_on)}};
     c.evidence = {{"power_w", s.last_power_w},

@@ -152,7 +152,7 @@ class DeviceHealthRule final : public Rule {
     c.message_key = key;
     c.params = std::move(params);
     c.params["device"] = facts != nullptr ? facts->display_name() : device_id;
-    c.params["room"] = c.room.empty() ? "?" : c.room;
+    c.params["room"] = detail::place(facts, device_id);
     c.evidence = std::move(evidence);
     return c;
   }

@@ -72,7 +72,7 @@ class NightDoorRule final : public Rule {
     c.message_key = "night_door";
     c.latching = true;
     c.params = {{"device", facts.display_name()},
-                {"room", facts.room.empty() ? "?" : facts.room},
+                {"room", detail::place(&facts, r.device_id)},
                 {"time", detail::local_hhmm(r.ts, utc_offset_)}};
     c.evidence = {{"openings", static_cast<double>(openings)},
                   {"opened_at_ms", static_cast<double>(core::to_epoch_ms(r.ts))}};

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/time.h"
+#include "rules/rule.h"
 #include "rules/rules_config.h"
 
 namespace hearth::rules::detail {
@@ -66,6 +67,13 @@ inline bool iequals(std::string_view a, std::string_view b) {
 
 inline bool contains_room(const std::vector<std::string>& rooms, std::string_view room) {
   return std::any_of(rooms.begin(), rooms.end(), [&](const std::string& r) { return iequals(r, room); });
+}
+
+// Where an alert happened, for its text: the room, or the device's own name when it has no room
+// yet (never a bare "?": a carer must know which device to look at).
+inline std::string place(const DeviceFacts* facts, std::string_view device_id) {
+  if (facts == nullptr) return std::string(device_id);
+  return facts->room.empty() ? facts->display_name() : facts->room;
 }
 
 }  // namespace hearth::rules::detail

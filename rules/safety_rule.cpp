@@ -118,7 +118,7 @@ class SafetyRule final : public Rule {
     c.trigger_ts = r.ts;
     c.message_key = hazard_name(h);
     const std::string name = facts != nullptr ? facts->display_name() : r.device_id;
-    c.params = {{"room", c.room.empty() ? "?" : c.room}, {"device", name}};
+    c.params = {{"room", detail::place(facts, r.device_id)}, {"device", name}};
     add_evidence(c, r, ctx,
                  h == Hazard::smoke ? std::initializer_list<Metric>{Metric::smoke, Metric::smoke_density}
                  : h == Hazard::co  ? std::initializer_list<Metric>{Metric::co_detected, Metric::co_ppm}

@@ -150,7 +150,7 @@ class ThresholdRule final : public Rule {
     c.message_key = config_.message_key;
     const long long held_min = detail::whole_minutes(held);
     const bool whole = config_.threshold == static_cast<double>(static_cast<long long>(config_.threshold));
-    c.params = {{"room", c.room.empty() ? (facts != nullptr ? facts->display_name() : device_id) : c.room},
+    c.params = {{"room", detail::place(facts, device_id)},
                 {"device", facts != nullptr ? facts->display_name() : device_id},
                 {"metric", std::string(core::to_string(config_.metric))},
                 {"value", detail::format_number(s.last_value, 1)},

@@ -197,3 +197,18 @@ TEST(Replay, RejectsANonPositiveTick) {
   options.tick = std::chrono::milliseconds{0};
   EXPECT_FALSE(replay(in, GatewayConfig{}, out, options).has_value());
 }
+
+TEST(Replay, AlertTextNamesTheDeviceWhenItHasNoRoom) {
+  const std::string in = line("zigbee2mqtt/attic/smoke", {{"smoke", true}}, T0);
+  const ReplayRun bare = run(in);
+  ASSERT_EQ(bare.events.size(), 1u);
+  const std::string en = bare.events[0]["alert"]["text"]["en"];
+  EXPECT_EQ(en.find('?'), std::string::npos) << en;
+  EXPECT_NE(en.find("z2m:attic/smoke"), std::string::npos) << en;
+  GatewayConfig named;
+  DeviceSettings s;
+  s.name = "Attic smoke alarm";
+  named.devices["z2m:attic/smoke"] = s;
+  const std::string with_name = run(in, named).events.at(0)["alert"]["text"]["cy"];
+  EXPECT_NE(with_name.find("Attic smoke alarm"), std::string::npos) << with_name;
+}
