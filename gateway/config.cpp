@@ -5,10 +5,12 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -75,18 +77,10 @@ class Parser {
   // "500ms", "30s", "5m", "2h" or a bare number of seconds.
   std::chrono::milliseconds duration(const YAML::Node& node, const std::string& key, std::chrono::milliseconds lo,
                                      std::chrono::milliseconds hi) const {
-    static const std::regex RE(R"(^\s*(\d+)\s*(ms|s|m|h)?\s*$)");
-    std::smatch m;
-    const std::string text = str(node, key);
-    if (!std::regex_match(text, m, RE)) fail(node, key, "expected a duration like 500ms, 30s, 5m or 2h");
-    const long long n = std::stoll(m[1].str());
-    const std::string unit = m[2].matched ? m[2].str() : "s";
-    std::chrono::milliseconds v{n};
-    if (unit == "s") v = std::chrono::seconds{n};
-    if (unit == "m") v = std::chrono::minutes{n};
-    if (unit == "h") v = std::chrono::hours{n};
-    if (v < lo || v > hi) fail(node, key, "out of range");
-    return v;
+    const auto v = parse_duration_text(str(node, key));
+    if (!v) fail(node, key, "expected a duration like 500ms, 30s, 5m or 2h");
+    if (*v < lo || *v > hi) fail(node, key, "out of range");
+    return *v;
   }
 
   std::vector<std::string> strings(const YAML::Node& node, const std::string& key) const {
@@ -410,6 +404,30 @@ bool valid_home_id(const std::string& id) {
 }
 
 }  // namespace
+
+std::optional<std::chrono::milliseconds> parse_duration_text(std::string_view text) {
+  const auto is_space = [](char c) { return c == ' ' || c == '\t'; };
+  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+  std::int64_t n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc{} || n < 0) return std::nullopt;  // from_chars reports overflow instead of throwing
+  std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
+  while (!unit.empty() && is_space(unit.front())) unit.remove_prefix(1);
+  std::int64_t factor = 0;
+  if (unit == "ms")
+    factor = 1;
+  else if (unit.empty() || unit == "s")
+    factor = 1000;
+  else if (unit == "m" || unit == "min")
+    factor = 60'000;
+  else if (unit == "h")
+    factor = 3'600'000;
+  else
+    return std::nullopt;
+  if (n > std::numeric_limits<std::int64_t>::max() / factor) return std::nullopt;
+  return std::chrono::milliseconds{n * factor};
+}
 
 const std::vector<std::string>& appliance_kinds() {
   static const std::vector<std::string> KINDS = {"kettle",    "fridge",          "tv",      "heater", "cooker",

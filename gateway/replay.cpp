@@ -128,23 +128,9 @@ std::optional<std::int64_t> parse_iso8601_utc_ms(std::string_view s) {
 }
 
 std::optional<milliseconds> parse_duration(std::string_view s) {
-  std::int64_t n = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-  if (ec != std::errc{} || n <= 0) return std::nullopt;
-  const std::string_view unit(end, static_cast<std::size_t>(s.data() + s.size() - end));
-  std::int64_t factor = 0;
-  if (unit == "ms")
-    factor = 1;
-  else if (unit.empty() || unit == "s")
-    factor = 1000;
-  else if (unit == "m" || unit == "min")
-    factor = 60'000;
-  else if (unit == "h")
-    factor = 3'600'000;
-  else
-    return std::nullopt;
-  if (n > std::numeric_limits<std::int64_t>::max() / factor) return std::nullopt;
-  return milliseconds{n * factor};
+  auto d = parse_duration_text(s);  // the config grammar; a replay tick must also be positive
+  if (!d || *d <= milliseconds::zero()) return std::nullopt;
+  return d;
 }
 
 core::Result<ReplayStats> replay(std::istream& input, const GatewayConfig& config, std::ostream& out,

@@ -199,3 +199,13 @@ TEST(Config, RuleErrorsNameLineAndField) {
   EXPECT_NE(parse_error("rules:\n  inactivity: {severity: dire}\n").find("expected info, warning"), std::string::npos);
   EXPECT_NE(parse_error("rules:\n  speed: 1\n").find("rules.speed"), std::string::npos);
 }
+
+TEST(Config, HugeDurationsAreErrorsNotCrashes) {
+  EXPECT_NE(parse_error("mqtt:\n  keepalive: 99999999999999999999s\n").find("mqtt.keepalive"), std::string::npos);
+  EXPECT_NE(parse_error("store:\n  commit_interval: 9999999999999999h\n").find("store.commit_interval"),
+            std::string::npos);
+  EXPECT_EQ(parse_duration_text(" 5 m "), std::chrono::minutes{5});
+  EXPECT_EQ(parse_duration_text("0"), std::chrono::milliseconds{0});
+  EXPECT_FALSE(parse_duration_text("-1s"));
+  EXPECT_FALSE(parse_duration_text("3 weeks"));
+}
