@@ -22,10 +22,7 @@ constexpr const char* SMOKE_ID = "smoke:z2m:kitchen/smoke";
 class AlertsE2E : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (mosquitto_path().empty()) {
-      if (const char* ci = std::getenv("CI"); ci != nullptr && std::string(ci) == "true") FAIL() << "mosquitto missing";
-      GTEST_SKIP() << "mosquitto not installed";
-    }
+    HEARTH_REQUIRE_MOSQUITTO();
     broker_ = std::make_unique<MosquittoBroker>(dir_.path().string());
     ASSERT_TRUE(broker_->start());
     http_port_ = free_port();
@@ -54,12 +51,7 @@ class AlertsE2E : public ::testing::Test {
         wait_until([&] { return api_get(http_port_, "/api/v1/health", TOKEN)["mqtt"]["connected"] == true; }, 15s));
   }
 
-  void publish(const std::string& topic, const std::string& payload) {
-    mqtt::async_client c(broker_->url(), "alert-pub");
-    c.connect(mqtt::connect_options_builder().clean_session(true).finalize())->wait();
-    c.publish(topic, payload.data(), payload.size(), 1, false)->wait();
-    c.disconnect()->wait();
-  }
+  void publish(const std::string& topic, const std::string& payload) { publish_once(broker_->url(), topic, payload); }
 
   // The next alert state published for `id` in `state`, or null JSON.
   json next_state(const std::string& id, const std::string& state, std::chrono::seconds timeout = 10s) {

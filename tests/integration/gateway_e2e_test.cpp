@@ -30,12 +30,7 @@ std::string sensor_payload(double power_w, double total_kwh) {
 class GatewayE2E : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (mosquitto_path().empty()) {
-      if (const char* ci = std::getenv("CI"); ci != nullptr && std::string(ci) == "true") {
-        FAIL() << "mosquitto is required in CI (apt-get install mosquitto)";
-      }
-      GTEST_SKIP() << "mosquitto not installed; skipping end-to-end tests";
-    }
+    HEARTH_REQUIRE_MOSQUITTO();
     broker_ = std::make_unique<MosquittoBroker>(dir_.path().string());
     ASSERT_TRUE(broker_->start()) << read_file(dir_.file("mosquitto.log"));
     http_port_ = free_port();

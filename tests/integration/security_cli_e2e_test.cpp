@@ -38,10 +38,7 @@ bool have(const char* tool) {
 class SecurityCliE2E : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (mosquitto_path().empty()) {
-      if (const char* ci = std::getenv("CI"); ci != nullptr && std::string(ci) == "true") FAIL() << "mosquitto missing";
-      GTEST_SKIP() << "mosquitto not installed";
-    }
+    HEARTH_REQUIRE_MOSQUITTO();
     broker_ = std::make_unique<MosquittoBroker>(dir_.path().string());
     http_port_ = free_port();
   }
@@ -71,15 +68,7 @@ class SecurityCliE2E : public ::testing::Test {
 
   void publish(const std::string& url, const std::string& user, const std::string& pass, const std::string& topic,
                const std::string& payload) {
-    mqtt::async_client c(url, "sec-pub");
-    auto opts = mqtt::connect_options_builder().clean_session(true).finalize();
-    if (!user.empty()) {
-      opts.set_user_name(user);
-      opts.set_password(pass);
-    }
-    c.connect(opts)->wait();
-    c.publish(topic, payload.data(), payload.size(), 1, false)->wait();
-    c.disconnect()->wait();
+    publish_once(url, topic, payload, user, pass);
   }
 
   bool device_seen(const std::string& id, std::chrono::milliseconds timeout) {

@@ -1,17 +1,38 @@
 #pragma once
 // Helpers shared by the end-to-end suites: polling with a deadline, the hearthd API as JSON,
 // and reading the database file directly (not through hearthd).
+#include <mqtt/async_client.h>
 #include <sqlite3.h>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <thread>
 
 #include "support/process.h"
 
 namespace hearth::test {
+
+inline bool running_in_ci() {
+  const char* ci = std::getenv("CI");
+  return ci != nullptr && std::string(ci) == "true";
+}
+
+// One message at QoS 1 from a short-lived client (credentials optional).
+inline void publish_once(const std::string& url, const std::string& topic, const std::string& payload,
+                         const std::string& user = "", const std::string& password = "") {
+  mqtt::async_client c(url, "hearth-test-pub");
+  auto opts = mqtt::connect_options_builder().clean_session(true).finalize();
+  if (!user.empty()) {
+    opts.set_user_name(user);
+    opts.set_password(password);
+  }
+  c.connect(opts)->wait();
+  c.publish(topic, payload.data(), payload.size(), 1, false)->wait();
+  c.disconnect()->wait();
+}
 
 // Polls `pred` every 50 ms until it holds or `timeout` passes (an upper bound, not a measurement).
 template <typename Pred>
@@ -60,3 +81,13 @@ inline std::string db_scalar(const std::string& db_path, const std::string& sql)
 }
 
 }  // namespace hearth::test
+
+// For a fixture's SetUp(): without Mosquitto, skip locally but fail under CI=true, where
+// run-tests installs it (a skipped end-to-end suite must never pass CI unnoticed).
+#define HEARTH_REQUIRE_MOSQUITTO()                                                                              \
+  do {                                                                                                          \
+    if (::hearth::test::mosquitto_path().empty()) {                                                             \
+      if (::hearth::test::running_in_ci()) FAIL() << "mosquitto is required in CI (apt-get install mosquitto)"; \
+      GTEST_SKIP() << "mosquitto not installed; skipping end-to-end tests";                                     \
+    }                                                                                                           \
+  } while (false)
