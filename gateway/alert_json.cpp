@@ -80,4 +80,20 @@ std::optional<core::Alert> alert_from_json(const json& j) {
   }
 }
 
+AlertEventMessage alert_event_message(const std::string& home_id, std::string_view event_type,
+                                      const core::Alert& alert) {
+  const auto event_ms = core::to_epoch_ms(alert.updated_at);
+  AlertEventMessage m;
+  m.message_id = home_id + "/" + alert.id + "/" + std::string(event_type) + "/" + std::to_string(event_ms);
+  m.payload = nlohmann::json{{"schema", ALERT_SCHEMA_VERSION},
+                             {"type", "alert_event"},
+                             {"message_id", m.message_id},
+                             {"home_id", home_id},
+                             {"event", event_type},
+                             {"event_ms", event_ms},
+                             {"alert", alert_to_json(alert)}}
+                  .dump();
+  return m;
+}
+
 }  // namespace hearth::gateway

@@ -108,15 +108,114 @@ core::Result<std::size_t> Alerting::restore() {
   return n;
 }
 
-void Alerting::on_reading(const core::Reading& reading) { handle(engine_->on_reading(reading)); }
+void Alerting::on_reading(const core::Reading& reading) {
+  check_switch_off(reading);
+  handle(engine_->on_reading(reading));
+}
 
-void Alerting::on_tick(core::TimePoint now) { handle(engine_->on_tick(now)); }
+void Alerting::on_tick(core::TimePoint now) {
+  check_switch_off_deadlines(now);
+  handle(engine_->on_tick(now));
+}
+
+void Alerting::set_outbox(std::vector<std::string> channels, std::function<void()> after_commit) {
+  outbox_channels_ = std::move(channels);
+  after_commit_ = std::move(after_commit);
+}
+
+void Alerting::on_delivered(const std::string& payload, core::TimePoint now) {
+  const auto j = nlohmann::json::parse(payload, nullptr, false);
+  if (!j.is_object() || j.value("type", "") != "alert_event") return;
+  const std::string event = j.value("event", "");
+  if (event != "raised" && event != "reopened") return;
+  const auto* alert = j.find("alert") != j.end() && j["alert"].is_object() ? &j["alert"] : nullptr;
+  if (alert == nullptr) return;
+  const std::string id = alert->value("id", "");
+  const core::Alert* open = engine_->alerts().find_open(id);
+  if (open == nullptr || open->notified_at) return;  // closed since, or already notified
+  if (auto e = engine_->alerts().mark_notified(id, now)) handle(rules::EngineOutput{{*e}, {}});
+}
+
+void Alerting::set_command_builder(CommandFn build, std::chrono::seconds confirm_within) {
+  build_command_ = std::move(build);
+  confirm_within_ = confirm_within;
+}
+
+void Alerting::switch_off(const rules::SwitchOffRequest& request) {
+  const rules::DeviceFacts* facts = facts_->device(request.device_id);
+  // The rules never ask for these; refusing here too means one bug cannot cut an essential supply.
+  if (facts == nullptr || facts->essential || !facts->switchable) {
+    spdlog::error("alerts: switch-off of {} refused: the device is not marked switchable, or is essential",
+                  request.device_id);
+    return;
+  }
+  std::optional<drivers::Outbound> command = build_command_ ? build_command_(request.device_id, false) : std::nullopt;
+  if (!command) {
+    switch_off_failed(request.device_id, "no way to send it a switch command", request.at);
+    return;
+  }
+  spdlog::warn("alerts: switching off {} ({}) for alert {}", facts->display_name(), request.device_id,
+               request.alert_id);
+  store_.audit("hearthd", "switch_off", request.device_id);
+  publish_(command->topic, command->payload, false);  // never retained: a retained "off" would replay
+  switch_offs_[request.device_id] = PendingSwitchOff{request.alert_id, request.at};
+}
+
+void Alerting::check_switch_off(const core::Reading& r) {
+  if (r.retained) return;
+  auto it = switch_offs_.find(r.device_id);
+  if (it == switch_offs_.end()) return;
+  const bool off =
+      (r.metric == core::Metric::relay_on && r.value < 0.5) || (r.metric == core::Metric::power_w && r.value < 1.0);
+  if (!off || r.ts < it->second.sent_at) return;
+  spdlog::info("alerts: {} confirmed off ({})", r.device_id, core::to_string(r.metric));
+  store_.audit("hearthd", "switch_off_confirmed", r.device_id);
+  switch_offs_.erase(it);
+}
+
+void Alerting::check_switch_off_deadlines(core::TimePoint now) {
+  for (auto it = switch_offs_.begin(); it != switch_offs_.end();) {
+    if (now - it->second.sent_at < confirm_within_) {
+      ++it;
+      continue;
+    }
+    const std::string device_id = it->first;
+    it = switch_offs_.erase(it);
+    switch_off_failed(device_id, "it did not confirm within " + std::to_string(confirm_within_.count()) + " s", now);
+  }
+}
+
+void Alerting::switch_off_failed(const std::string& device_id, const std::string& reason, core::TimePoint now) {
+  const rules::DeviceFacts* facts = facts_->device(device_id);
+  rules::AlertCandidate c;
+  c.id = "switch_off_failed:" + device_id;
+  c.rule = "switch_off_failed";
+  c.kind = "appliance";
+  c.severity = core::Severity::urgent;
+  c.device_id = device_id;
+  c.room = facts != nullptr ? facts->room : "";
+  c.trigger_ts = now;
+  c.message_key = "switch_off_failed";
+  c.params = {{"device", facts != nullptr ? facts->display_name() : device_id},
+              {"room", facts != nullptr && !facts->room.empty() ? facts->room : device_id},
+              {"reason", reason}};
+  c.latching = true;  // nothing clears it: a carer checks the appliance and closes it
+  spdlog::error("alerts: switch-off of {} failed: {}", device_id, reason);
+  handle(rules::EngineOutput{engine_->alerts().raise(c, now), {}});
+}
 
 void Alerting::handle(const rules::EngineOutput& out) {
   if (out.events.empty() && out.switch_offs.empty()) return;
   for (const auto& e : out.events) {
     store_.save_alert(e.alert.id, std::string(core::to_string(e.alert.state)), std::string(rules::to_string(e.type)),
                       core::to_epoch_ms(e.alert.updated_at), alert_to_json(e.alert).dump());
+    // "notified" is the outbox's own echo (a delivery happened); receivers already have the alert.
+    if (outbox_channels_.empty() || e.type == rules::AlertEventType::notified) continue;
+    auto message = alert_event_message(home_id_, rules::to_string(e.type), e.alert);
+    for (const auto& channel : outbox_channels_) {
+      store_.enqueue(
+          OutboxMessage{0, channel, message.message_id, message.payload, core::to_epoch_ms(e.alert.updated_at), 0, 0});
+    }
   }
   // Written and committed before anything is told: a crash after this point loses no alert.
   if (auto r = store_.flush(); !r) {
@@ -124,10 +223,8 @@ void Alerting::handle(const rules::EngineOutput& out) {
                      r.error().message);
   }
   for (const auto& e : out.events) handle_event(e);
-  for (const auto& s : out.switch_offs) {
-    spdlog::warn("alerts: automatic switch-off of {} requested by {} (sending commands is not wired yet)", s.device_id,
-                 s.alert_id);
-  }
+  if (!out.events.empty() && !outbox_channels_.empty() && after_commit_) after_commit_();
+  for (const auto& request : out.switch_offs) switch_off(request);
 }
 
 void Alerting::handle_event(const rules::AlertEvent& e) {

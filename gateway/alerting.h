@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "drivers/driver.h"
 #include "gateway/device_registry.h"
 #include "gateway/store.h"
 #include "rules/rule_engine.h"
@@ -23,6 +24,19 @@ class Alerting {
   Alerting(std::string home_id, const DeviceRegistry& registry, Store& store, PublishFn publish,
            const rules::RulesConfig& config = {});
   ~Alerting();
+
+  // Builds the relay command for a device (DriverSet::relay_command), or nullopt if it cannot be switched.
+  using CommandFn = std::function<std::optional<drivers::Outbound>(const std::string& device_id, bool on)>;
+
+  // Every alert event is also written to the outbox on these channels, in the same transaction as
+  // the alert; after_commit runs once such messages are committed (to wake the senders).
+  void set_outbox(std::vector<std::string> channels, std::function<void()> after_commit);
+  // A channel delivered an alert event: a raised alert becomes "notified".
+  void on_delivered(const std::string& payload, core::TimePoint now);
+  // Automatic switch-off: the command is published (not retained) and must be confirmed by the
+  // device reporting relay_on = 0 within confirm_within; otherwise a switch_off_failed alert is raised.
+  void set_command_builder(CommandFn build, std::chrono::seconds confirm_within = std::chrono::seconds{30});
+  void set_clock_synchronised(std::optional<bool> synchronised) { engine_->set_clock_synchronised(synchronised); }
 
   // New rules from a reloaded config; open alerts carry over, conditions in progress start again.
   void reconfigure(const rules::RulesConfig& config);
@@ -49,12 +63,26 @@ class Alerting {
   class RegistryFacts;
   void handle(const rules::EngineOutput& out);
   void handle_event(const rules::AlertEvent& event);
+  void switch_off(const rules::SwitchOffRequest& request);
+  void switch_off_failed(const std::string& device_id, const std::string& reason, core::TimePoint now);
+  void check_switch_off(const core::Reading& reading);
+  void check_switch_off_deadlines(core::TimePoint now);
+
+  struct PendingSwitchOff {
+    std::string alert_id;
+    core::TimePoint sent_at{};
+  };
 
   std::string home_id_;
   Store& store_;
   PublishFn publish_;
   std::unique_ptr<RegistryFacts> facts_;
   std::unique_ptr<rules::RuleEngine> engine_;
+  std::vector<std::string> outbox_channels_;
+  std::function<void()> after_commit_;
+  CommandFn build_command_;
+  std::chrono::seconds confirm_within_{30};
+  std::map<std::string, PendingSwitchOff> switch_offs_;  // by device id
 };
 
 // Alert ids contain ':' and '/'; in a topic level they are percent-encoded ('%', '/', '+', '#').

@@ -247,6 +247,19 @@ HttpResponse metrics(const ApiContext& ctx) {
   gauge("hearth_devices", "Devices known.", static_cast<double>(ctx.registry->size()));
   gauge("hearth_mqtt_connected", "1 when connected to the broker.", m.connected ? 1.0 : 0.0);
   counter("hearth_mqtt_connection_losses_total", "Lost broker connections.", m.connection_losses);
+  if (!ctx.outbox_channels.empty()) {
+    out << "# HELP hearth_outbox_messages Messages that must leave the home, by channel and state.\n"
+           "# TYPE hearth_outbox_messages gauge\n";
+  }
+  for (const auto& channel : ctx.outbox_channels) {
+    auto n = ctx.store->outbox_counts(channel);
+    if (!n) continue;
+    const std::string base = "hearth_outbox_messages{channel=\"" + label(channel) + "\",state=\"";
+    out << base << "pending\"} " << n->pending << '\n'
+        << base << "delivered\"} " << n->delivered << '\n'
+        << base << "rejected\"} " << n->rejected << '\n'
+        << base << "expired\"} " << n->expired << '\n';
+  }
   gauge("hearth_uptime_seconds", "Seconds since start.",
         static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(ctx.now() - ctx.started).count()));
   HttpResponse r;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "dashboard/http_message.h"
 #include "gateway/alerting.h"
@@ -22,7 +23,8 @@ struct ApiContext {
   const Pipeline* pipeline = nullptr;
   std::function<MqttStats()> mqtt_stats;
   std::function<bool()> clock_synchronised;
-  Alerting* alerting = nullptr;  // alerts list, acknowledge, resolve
+  Alerting* alerting = nullptr;              // alerts list, acknowledge, resolve
+  std::vector<std::string> outbox_channels;  // channels reported on /metrics
   core::TimePoint started{};
   std::function<core::TimePoint()> now = core::now_ms;
 };

@@ -6,6 +6,7 @@
 #include <utility>  // before Asio (asio#944)
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -24,8 +25,10 @@
 #include "gateway/api.h"
 #include "gateway/device_registry.h"
 #include "gateway/mqtt_client.h"
+#include "gateway/outbox.h"
 #include "gateway/pipeline.h"
 #include "gateway/store.h"
+#include "gateway/webhook.h"
 
 namespace hearth::gateway {
 namespace {
@@ -90,12 +93,15 @@ struct App::Impl {
   net::steady_timer maintenance_timer{io};
   net::steady_timer watchdog_timer{io};
   net::steady_timer rules_timer{io};
+  net::steady_timer outbox_timer{io};
   std::unique_ptr<Store> store;
   DeviceRegistry registry;
   std::optional<drivers::DriverSet> drivers;
   std::unique_ptr<MqttClient> mqtt;
   std::unique_ptr<Pipeline> pipeline;
   std::unique_ptr<Alerting> alerting;
+  std::unique_ptr<WebhookTransport> webhook;  // declared before its sender: destroyed after it
+  std::unique_ptr<OutboxSender> webhook_sender;
   std::unique_ptr<dashboard::HttpServer> http;
   ApiContext api;
   bool stopping = false;
@@ -175,8 +181,37 @@ struct App::Impl {
     rules_timer.expires_after(std::chrono::seconds{30});  // durations and "no data for N" need time to pass
     rules_timer.async_wait([this](const boost::system::error_code& ec) {
       if (ec) return;
+      alerting->set_clock_synchronised(system_clock_synchronised());
       alerting->on_tick(core::now_ms());
       arm_rules_timer();
+    });
+  }
+
+  void start_webhook() {
+    if (config.webhook.url.empty()) return;
+    if (!config.consent.alerts) {
+      spdlog::warn(
+          "webhook: configured, but the householder has not agreed to alerts leaving the home "
+          "(consent.alerts: false): nothing is sent");
+      return;
+    }
+    webhook = std::make_unique<WebhookTransport>(config.webhook,
+                                                 [this](std::function<void()> fn) { net::post(io, std::move(fn)); });
+    const OutboxPolicy policy{config.webhook.retry_min, config.webhook.retry_max, config.webhook.give_up_after};
+    webhook_sender = std::make_unique<OutboxSender>(
+        *store, "webhook", *webhook, policy,
+        [this](const OutboxMessage& m) { alerting->on_delivered(m.payload, core::now_ms()); });
+    alerting->set_outbox({"webhook"}, [this] { webhook_sender->poll(core::now_ms()); });
+    api.outbox_channels.push_back("webhook");
+    spdlog::info("webhook: alert events go to {}", config.webhook.url);
+  }
+
+  void arm_outbox_timer() {
+    outbox_timer.expires_after(std::chrono::seconds{1});
+    outbox_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      if (webhook_sender) webhook_sender->poll(core::now_ms());
+      arm_outbox_timer();
     });
   }
 
@@ -222,8 +257,10 @@ struct App::Impl {
     }
     if (next->mqtt.url != config.mqtt.url || next->store.path != config.store.path ||
         next->http.address != config.http.address || next->http.port != config.http.port ||
-        next->home_id != config.home_id) {
-      spdlog::warn("config reload: mqtt, store, http and home_id changes take effect after a restart");
+        next->home_id != config.home_id || next->webhook.url != config.webhook.url ||
+        next->consent.alerts != config.consent.alerts) {
+      spdlog::warn(
+          "config reload: mqtt, store, http, home_id, webhook and consent changes take effect after a restart");
     }
     config.devices = next->devices;
     config.ingest = next->ingest;
@@ -245,6 +282,7 @@ struct App::Impl {
     maintenance_timer.cancel();
     watchdog_timer.cancel();
     rules_timer.cancel();
+    outbox_timer.cancel();
     reload_signal.cancel();
     if (http) http->stop();
     flush();
@@ -284,6 +322,9 @@ struct App::Impl {
     else
       spdlog::error("alerts: could not restore open alerts: {}", n.error().message);
     pipeline->set_reading_handler([this](const core::Reading& r, const Device&) { alerting->on_reading(r); });
+    alerting->set_command_builder(
+        [this](const std::string& device_id, bool on) { return drivers->relay_command(device_id, on); });
+    start_webhook();
     if (auto r = start_http(); !r) {
       spdlog::critical("{}", r.error().message);
       return 1;
@@ -295,6 +336,7 @@ struct App::Impl {
     arm_maintenance_timer(std::chrono::seconds{5});
     arm_watchdog();
     arm_rules_timer();
+    arm_outbox_timer();
     if (!system_clock_synchronised()) {
       spdlog::warn("system clock not synchronised yet: readings are stamped with the current clock");
     }

@@ -354,7 +354,8 @@ void parse_rules(const Parser& p, const YAML::Node& n, rules::RulesConfig& r) {
     if (a["severity"]) c.severity = parse_severity(p, a["severity"], "rules.night_door.severity");
   }
   if (const auto& a = n["device_health"]) {
-    p.only_keys(a, "rules.device_health", {"enabled", "offline_for", "stale_factor", "battery_low_pct"});
+    p.only_keys(a, "rules.device_health",
+                {"enabled", "offline_for", "stale_factor", "battery_low_pct", "clock_unsynchronised_for"});
     auto& c = r.device_health;
     if (a["enabled"]) c.enabled = p.boolean(a["enabled"], "rules.device_health.enabled");
     if (a["offline_for"])
@@ -363,6 +364,57 @@ void parse_rules(const Parser& p, const YAML::Node& n, rules::RulesConfig& r) {
     if (a["stale_factor"]) c.stale_factor = number(p, a["stale_factor"], "rules.device_health.stale_factor", 1.5, 100);
     if (a["battery_low_pct"])
       c.battery_low_pct = number(p, a["battery_low_pct"], "rules.device_health.battery_low_pct", 1, 90);
+    if (a["clock_unsynchronised_for"]) {
+      c.clock_unsynchronised_for =
+          whole_minutes(p, a["clock_unsynchronised_for"], "rules.device_health.clock_unsynchronised_for", minutes{1},
+                        minutes{7 * 24 * 60});
+    }
+  }
+}
+
+void parse_consent(const Parser& p, const YAML::Node& n, ConsentConfig& c) {
+  p.only_keys(n, "consent", {"alerts", "daily_summaries"});
+  if (n["alerts"]) c.alerts = p.boolean(n["alerts"], "consent.alerts");
+  if (n["daily_summaries"]) c.daily_summaries = p.boolean(n["daily_summaries"], "consent.daily_summaries");
+}
+
+// Personal data leaves the home only encrypted: plain http is allowed to this machine alone.
+bool webhook_url_allowed(const std::string& url) {
+  if (url.rfind("https://", 0) == 0) return url.size() > 8;
+  for (const char* local : {"http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/",
+                            "http://[::1]:", "http://[::1]/"}) {
+    if (url.rfind(local, 0) == 0) return true;
+  }
+  return false;
+}
+
+void parse_webhook(const Parser& p, const YAML::Node& n, WebhookConfig& w) {
+  using std::chrono::milliseconds;
+  p.only_keys(n, "webhook",
+              {"url", "secret", "secret_file", "ca_file", "timeout", "retry_min", "retry_max", "give_up_after"});
+  if (!n["url"]) p.fail(n, "webhook.url", "required when webhook is given");
+  w.url = p.str(n["url"], "webhook.url");
+  if (!webhook_url_allowed(w.url))
+    p.fail(n["url"], "webhook.url", "must be https:// (plain http only to 127.0.0.1, localhost or [::1])");
+  if (n["secret"] && n["secret_file"]) p.fail(n["secret_file"], "webhook.secret_file", "give secret or secret_file");
+  if (n["secret"]) w.secret = p.str(n["secret"], "webhook.secret");
+  if (n["secret_file"]) w.secret = read_secret_file(p, n["secret_file"], "webhook.secret_file");
+  if (w.secret.size() < 16)
+    p.fail(n, "webhook.secret", "required, at least 16 characters (the receiver checks the signature with it)");
+  if (n["ca_file"]) w.ca_file = p.str(n["ca_file"], "webhook.ca_file");
+  if (n["timeout"]) {
+    w.timeout = std::chrono::duration_cast<std::chrono::seconds>(
+        p.duration(n["timeout"], "webhook.timeout", milliseconds{1000}, milliseconds{120'000}));
+  }
+  if (n["retry_min"])
+    w.retry_min = p.duration(n["retry_min"], "webhook.retry_min", milliseconds{100}, milliseconds{600'000});
+  if (n["retry_max"]) {
+    w.retry_max = p.duration(n["retry_max"], "webhook.retry_max", milliseconds{1000}, milliseconds{86'400'000});
+  }
+  if (w.retry_max < w.retry_min) p.fail(n["retry_max"], "webhook.retry_max", "must not be less than retry_min");
+  if (n["give_up_after"]) {
+    w.give_up_after = std::chrono::duration_cast<std::chrono::hours>(p.duration(
+        n["give_up_after"], "webhook.give_up_after", milliseconds{3'600'000}, milliseconds{90LL * 86'400'000}));
   }
 }
 
@@ -370,7 +422,9 @@ GatewayConfig parse_root(const Parser& p, const YAML::Node& root) {
   GatewayConfig c;
   c.source = p.source();
   if (root.IsNull()) return c;  // an empty file means defaults
-  p.only_keys(root, "", {"home_id", "log_level", "mqtt", "store", "http", "ingest", "drivers", "devices", "rules"});
+  p.only_keys(
+      root, "",
+      {"home_id", "log_level", "mqtt", "store", "http", "ingest", "drivers", "devices", "rules", "consent", "webhook"});
   if (root["home_id"]) c.home_id = p.str(root["home_id"], "home_id");
   if (root["log_level"]) c.log_level = p.str(root["log_level"], "log_level");
   if (root["mqtt"]) parse_mqtt(p, root["mqtt"], c.mqtt);
@@ -380,6 +434,8 @@ GatewayConfig parse_root(const Parser& p, const YAML::Node& root) {
   if (root["drivers"]) parse_drivers(p, root["drivers"], c.drivers);
   if (root["devices"]) parse_devices(p, root["devices"], c.devices);
   if (root["rules"]) parse_rules(p, root["rules"], c.rules);
+  if (root["consent"]) parse_consent(p, root["consent"], c.consent);
+  if (root["webhook"]) parse_webhook(p, root["webhook"], c.webhook);
   return c;
 }
 
@@ -400,7 +456,9 @@ void reject_duplicate_keys(const Parser& p, const YAML::Node& node, const std::s
 
 bool valid_home_id(const std::string& id) {
   static const std::regex RE("^[A-Za-z0-9_-]{1,64}$");
-  return std::regex_match(id, RE);
+  // hearth/v1/... is the firmware contract's namespace (firmware-interface/): v<N> is reserved.
+  static const std::regex RESERVED("^v[0-9]+$");
+  return std::regex_match(id, RE) && !std::regex_match(id, RESERVED);
 }
 
 }  // namespace
@@ -477,7 +535,8 @@ core::Result<GatewayConfig> finalise_config(GatewayConfig c, const Overrides& o)
   if (const char* token = std::getenv("HEARTH_API_TOKEN"); token != nullptr && *token != '\0') {
     c.http.api_token = token;
   }
-  if (!valid_home_id(c.home_id)) return Error{c.source + ": home_id: use 1-64 letters, digits, '-' or '_'"};
+  if (!valid_home_id(c.home_id))
+    return Error{c.source + ": home_id: use 1-64 letters, digits, '-' or '_' (not v1, v2, ...: reserved for firmware)"};
   if (c.mqtt.client_id.empty()) c.mqtt.client_id = "hearthd-" + c.home_id;
   const std::string& url = c.mqtt.url;
   const auto scheme_end = url.find("://");
@@ -517,6 +576,9 @@ std::vector<std::string> describe_config(const GatewayConfig& c) {
           " duplicate_window_ms=" + std::to_string(c.ingest.duplicate_window.count()),
       "drivers: z2m_base_topic=" + c.drivers.z2m_base_topic + " ha_discovery_prefix=" + c.drivers.ha_discovery_prefix,
       "devices configured: " + std::to_string(c.devices.size()),
+      std::string("consent: alerts=") + (c.consent.alerts ? "yes" : "no") +
+          " daily_summaries=" + (c.consent.daily_summaries ? "yes" : "no"),
+      "webhook: " + (c.webhook.url.empty() ? std::string("off") : c.webhook.url + " secret=***"),
   };
 }
 

@@ -64,6 +64,23 @@ struct DeviceSettings {
   bool switchable = false;
 };
 
+// What may leave the home: the householder's choice, applied before anything enters the outbox.
+struct ConsentConfig {
+  bool alerts = true;           // alert events (webhook, co-op uplink)
+  bool daily_summaries = true;  // daily energy/wellbeing summaries (co-op uplink)
+};
+
+// An HTTPS endpoint that receives alert events (gateway/webhook.h). Off while url is empty.
+struct WebhookConfig {
+  std::string url;      // https://...; plain http only to this machine (loopback)
+  std::string secret;   // HMAC key (secret or secret_file), at least 16 characters; never logged
+  std::string ca_file;  // trust this CA instead of the system's (a co-op's private CA)
+  std::chrono::seconds timeout{10};
+  std::chrono::milliseconds retry_min{1000};
+  std::chrono::milliseconds retry_max{std::chrono::minutes{5}};
+  std::chrono::hours give_up_after{24 * 7};
+};
+
 struct GatewayConfig {
   std::string source = "(defaults)";  // file the config came from, for messages
   std::string home_id = "home";
@@ -75,6 +92,8 @@ struct GatewayConfig {
   drivers::DriverOptions drivers;
   std::map<std::string, DeviceSettings> devices;
   rules::RulesConfig rules = rules::default_rules_config();
+  ConsentConfig consent;
+  WebhookConfig webhook;
 };
 
 struct Overrides {

@@ -14,9 +14,10 @@ using sqlite::Stmt;
 constexpr std::int64_t MINUTE_MS = 60'000;
 constexpr std::int64_t HOUR_MS = 3'600'000;
 constexpr std::int64_t DAY_MS = 86'400'000;
+constexpr std::int64_t OUTBOX_KEEP_DAYS = 30;
 
 // Numbered migrations; index i takes the schema from version i to i+1. Never edit a shipped one.
-constexpr std::array<std::string_view, 3> MIGRATIONS = {
+constexpr std::array<std::string_view, 4> MIGRATIONS = {
     R"sql(
 CREATE TABLE series (
   id INTEGER PRIMARY KEY,
@@ -106,6 +107,26 @@ CREATE TABLE alert_events (
   body TEXT NOT NULL
 );
 )sql",
+    // 4: the outbox. Everything that must leave the home (webhook calls, the co-op uplink) is
+    // written here in the same transaction as the state it reports, then delivered in `seq` order
+    // per channel. (channel, message_id) is unique: enqueueing the same message twice is a no-op,
+    // and receivers de-duplicate on message_id, so a resend after a power cut is harmless.
+    R"sql(
+CREATE TABLE outbox (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  channel TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  state TEXT NOT NULL DEFAULT 'pending',
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_ms INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',
+  done_ms INTEGER,
+  UNIQUE (channel, message_id)
+);
+CREATE INDEX outbox_pending ON outbox (channel, seq) WHERE state = 'pending';
+)sql",
 };
 
 std::string series_key(const std::string& device_id, core::Metric metric) {
@@ -134,7 +155,8 @@ struct Store::Impl {
     std::int64_t updated_ms;
   };
   std::vector<AlertRow> queued_alerts;
-  Stmt upsert_alert, insert_alert_event;
+  std::vector<OutboxMessage> queued_outbox;
+  Stmt upsert_alert, insert_alert_event, insert_outbox;
   Stmt insert_audit;
   Stmt upsert_latest;
   Stmt insert_reading, insert_series, select_series, upsert_device, upsert_counter;
@@ -184,6 +206,8 @@ struct Store::Impl {
                "UPDATE SET ts_ms = excluded.ts_ms, value = excluded.value WHERE excluded.ts_ms >= ts_ms"),
           prep(upsert_alert, "INSERT OR REPLACE INTO alerts (id, state, updated_ms, body) VALUES (?, ?, ?, ?)"),
           prep(insert_alert_event, "INSERT INTO alert_events (ts_ms, alert_id, type, body) VALUES (?, ?, ?, ?)"),
+          prep(insert_outbox,
+               "INSERT OR IGNORE INTO outbox (channel, message_id, payload, created_ms) VALUES (?, ?, ?, ?)"),
           prep(insert_audit, "INSERT INTO audit_log (ts_ms, actor, action, target) VALUES (?, ?, ?, ?)"),
           prep(upsert_counter,
                "INSERT OR REPLACE INTO energy_counters (device_id, total_kwh, last_raw_kwh, last_ts_ms, "
@@ -249,6 +273,13 @@ struct Store::Impl {
     const auto changed = static_cast<std::size_t>(sqlite3_changes(db.get()));
     if (auto r = set_meta(watermark_key, to); !r) return r.error();
     return changed;
+  }
+
+  // Delivered and given-up messages are kept a while for diagnosis; pending ones never expire here.
+  core::Result<void> prune_outbox(std::int64_t before_ms) {
+    auto q = Stmt::prepare(db.get(), "DELETE FROM outbox WHERE state <> 'pending' AND done_ms < ?");
+    if (!q) return q.error();
+    return q->bind(1, before_ms).run();
   }
 
   core::Result<void> delete_before(std::string_view table, std::string_view column, std::int64_t before_ms) {
@@ -333,12 +364,75 @@ core::Result<std::vector<std::string>> Store::open_alerts() const {
   return out;
 }
 
+void Store::enqueue(OutboxMessage message) { impl_->queued_outbox.push_back(std::move(message)); }
+
+core::Result<std::optional<OutboxMessage>> Store::outbox_head(const std::string& channel) const {
+  auto q = Stmt::prepare(impl_->db.get(),
+                         "SELECT seq, channel, message_id, payload, created_ms, attempts, next_attempt_ms FROM outbox "
+                         "WHERE channel = ? AND state = 'pending' ORDER BY seq LIMIT 1");
+  if (!q) return q.error();
+  q->bind(1, channel);
+  auto row = q->step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<OutboxMessage>{};
+  return std::optional<OutboxMessage>{OutboxMessage{q->column_int(0), q->column_text(1), q->column_text(2),
+                                                    q->column_text(3), q->column_int(4),
+                                                    static_cast<int>(q->column_int(5)), q->column_int(6)}};
+}
+
+core::Result<void> Store::outbox_finish(std::int64_t seq, OutboxState state, std::int64_t now_ms,
+                                        const std::string& error) {
+  const char* name = state == OutboxState::delivered  ? "delivered"
+                     : state == OutboxState::rejected ? "rejected"
+                     : state == OutboxState::expired  ? "expired"
+                                                      : "pending";
+  auto q = Stmt::prepare(impl_->db.get(),
+                         "UPDATE outbox SET state = ?, done_ms = ?, last_error = ?, attempts = attempts + 1 "
+                         "WHERE seq = ?");
+  if (!q) return q.error();
+  return q->bind(1, std::string_view(name)).bind(2, now_ms).bind(3, error).bind(4, seq).run();
+}
+
+core::Result<void> Store::outbox_retry_at(std::int64_t seq, int attempts, std::int64_t next_attempt_ms,
+                                          const std::string& error) {
+  auto q = Stmt::prepare(impl_->db.get(),
+                         "UPDATE outbox SET attempts = ?, next_attempt_ms = ?, last_error = ? WHERE seq = ?");
+  if (!q) return q.error();
+  return q->bind(1, static_cast<std::int64_t>(attempts)).bind(2, next_attempt_ms).bind(3, error).bind(4, seq).run();
+}
+
+core::Result<OutboxCounts> Store::outbox_counts(const std::string& channel) const {
+  auto q = Stmt::prepare(impl_->db.get(),
+                         "SELECT state, count(*), min(created_ms) FROM outbox WHERE channel = ? GROUP BY state");
+  if (!q) return q.error();
+  q->bind(1, channel);
+  OutboxCounts c;
+  while (true) {
+    auto row = q->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    const auto state = q->column_text(0);
+    const auto n = q->column_int(1);
+    if (state == "pending") {
+      c.pending = n;
+      c.oldest_pending_ms = q->column_int(2);
+    } else if (state == "delivered") {
+      c.delivered = n;
+    } else if (state == "rejected") {
+      c.rejected = n;
+    } else if (state == "expired") {
+      c.expired = n;
+    }
+  }
+  return c;
+}
+
 std::size_t Store::pending() const { return impl_->queued.size(); }
 
 core::Result<void> Store::flush() {
   Impl& s = *impl_;
   if (s.queued.empty() && s.queued_devices.empty() && s.queued_counters.empty() && s.queued_audit.empty() &&
-      s.queued_alerts.empty()) {
+      s.queued_alerts.empty() && s.queued_outbox.empty()) {
     return {};
   }
   if (auto r = sqlite::exec(s.db.get(), "BEGIN IMMEDIATE"); !r) {
@@ -396,6 +490,13 @@ core::Result<void> Store::flush() {
       return fail(w.error());
     }
   }
+  for (const auto& m : s.queued_outbox) {
+    if (auto w =
+            s.insert_outbox.bind(1, m.channel).bind(2, m.message_id).bind(3, m.payload).bind(4, m.created_ms).run();
+        !w) {
+      return fail(w.error());
+    }
+  }
   for (const auto& a : s.queued_audit) {
     if (auto w = s.insert_audit.bind(1, a.ts_ms).bind(2, a.actor).bind(3, a.action).bind(4, a.target).run(); !w) {
       return fail(w.error());
@@ -411,6 +512,7 @@ core::Result<void> Store::flush() {
   s.queued_counters.clear();
   s.queued_audit.clear();
   s.queued_alerts.clear();
+  s.queued_outbox.clear();
   stats_.pending = 0;
   return {};
 }
@@ -438,7 +540,8 @@ core::Result<std::size_t> Store::maintain(core::TimePoint now) {
   for (auto r :
        {s.delete_before("readings", "ts_ms", raw_cut), s.delete_before("rollup_minute", "bucket_ms", minute_cut),
         s.delete_before("rollup_hour", "bucket_ms", now_ms - s.config.hour_retention_days * DAY_MS),
-        s.delete_before("audit_log", "ts_ms", now_ms - s.config.hour_retention_days * DAY_MS)}) {
+        s.delete_before("audit_log", "ts_ms", now_ms - s.config.hour_retention_days * DAY_MS),
+        s.prune_outbox(now_ms - OUTBOX_KEEP_DAYS * DAY_MS)}) {
     if (!r) {
       (void)sqlite::exec(s.db.get(), "ROLLBACK");
       return r.error();

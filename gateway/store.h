@@ -36,6 +36,27 @@ struct StoredPoint {
   std::int64_t count = 1;
 };
 
+// A message that must leave the home, durable until delivered (migration 4, gateway/outbox.h).
+struct OutboxMessage {
+  std::int64_t seq = 0;  // delivery order within a channel; assigned by the database
+  std::string channel;   // "webhook", "uplink", ...
+  std::string message_id;
+  std::string payload;
+  std::int64_t created_ms = 0;
+  int attempts = 0;
+  std::int64_t next_attempt_ms = 0;
+};
+
+enum class OutboxState : std::uint8_t { pending, delivered, rejected, expired };
+
+struct OutboxCounts {
+  std::int64_t pending = 0;
+  std::int64_t delivered = 0;
+  std::int64_t rejected = 0;  // the receiver refused it for good (e.g. HTTP 400)
+  std::int64_t expired = 0;   // undeliverable for longer than the channel allows
+  std::int64_t oldest_pending_ms = 0;
+};
+
 enum class Resolution : std::uint8_t { raw, minute, hour };
 
 struct StoreStats {
@@ -49,7 +70,7 @@ struct StoreStats {
 
 class Store {
  public:
-  static constexpr int SCHEMA_VERSION = 3;
+  static constexpr int SCHEMA_VERSION = 4;
 
   static core::Result<std::unique_ptr<Store>> open(const StoreConfig& config);
   ~Store();
@@ -67,6 +88,17 @@ class Store {
   // Callers flush() before telling anyone about the alert: written first, announced second.
   void save_alert(std::string id, std::string state, std::string event_type, std::int64_t updated_ms, std::string body);
   core::Result<std::vector<std::string>> open_alerts() const;  // bodies of alerts not resolved
+
+  // Queued like everything else: written by the next flush(), in the same transaction as the
+  // alert it reports. A message_id already in the channel is ignored (idempotent enqueue).
+  void enqueue(OutboxMessage message);
+  // The oldest pending message of a channel (delivery is in order: a failing head blocks the rest).
+  core::Result<std::optional<OutboxMessage>> outbox_head(const std::string& channel) const;
+  // Marks a message delivered, rejected or expired (written at once, not queued).
+  core::Result<void> outbox_finish(std::int64_t seq, OutboxState state, std::int64_t now_ms, const std::string& error);
+  core::Result<void> outbox_retry_at(std::int64_t seq, int attempts, std::int64_t next_attempt_ms,
+                                     const std::string& error);
+  core::Result<OutboxCounts> outbox_counts(const std::string& channel) const;
 
   core::Result<void> flush();  // one transaction for everything queued
   std::size_t pending() const;

@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config ccache
   libpaho-mqttpp-dev libpaho-mqtt-dev libssl-dev libboost1.81-dev libsqlite3-dev sqlite3 nlohmann-json3-dev
-  libyaml-cpp-dev libcli11-dev libspdlog-dev libsodium-dev libsystemd-dev
+  libyaml-cpp-dev libcli11-dev libspdlog-dev libsodium-dev libsystemd-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev mosquitto mosquitto-clients openssl curl clang-format
 )
 

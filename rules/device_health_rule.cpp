@@ -44,6 +44,7 @@ class DeviceHealthRule final : public Rule {
       check_offline(id, d, ctx);
       check_stale(id, d, ctx);
     }
+    check_clock(ctx);
   }
 
  private:
@@ -111,6 +112,33 @@ class DeviceHealthRule final : public Rule {
     d.offline.raised = true;
   }
 
+  // The unsynchronised time is counted on the clock in question, which is all there is; once a time
+  // source sets it, the alert clears.
+  void check_clock(RuleContext& ctx) {
+    static const std::string ALERT_ID = "clock_unsynchronised:gateway";
+    const auto synced = ctx.clock_synchronised();
+    if (!synced) return;  // unknown (replay, tests without a clock source)
+    if (*synced) {
+      clock_unsynced_since_.reset();
+      if (clock_.raised || clock_.maybe_open) clear(clock_, ALERT_ID, ctx.now(), ctx);
+      return;
+    }
+    if (!clock_unsynced_since_) clock_unsynced_since_ = ctx.now();
+    if (clock_.raised || ctx.now() - *clock_unsynced_since_ < config_.clock_unsynchronised_for) return;
+    const long long m = detail::whole_minutes(ctx.now() - *clock_unsynced_since_);
+    AlertCandidate c;
+    c.id = ALERT_ID;
+    c.rule = "clock_unsynchronised";
+    c.kind = "device_health";
+    c.severity = config_.clock_severity;
+    c.trigger_ts = *clock_unsynced_since_;
+    c.message_key = "clock_unsynchronised";
+    c.params = {{"duration_min", std::to_string(m)}};
+    c.evidence = {{"unsynchronised_min", static_cast<double>(m)}};
+    ctx.raise(std::move(c));
+    clock_.raised = true;
+  }
+
   std::optional<TimePoint::duration> usual_interval(const Device& d) const {
     if (d.gaps.size() < config_.min_gaps) return std::nullopt;
     std::vector<TimePoint::duration> sorted(d.gaps.begin(), d.gaps.end());
@@ -159,6 +187,8 @@ class DeviceHealthRule final : public Rule {
 
   DeviceHealthConfig config_;
   std::map<std::string, Device> devices_;
+  std::optional<TimePoint> clock_unsynced_since_;
+  Flag clock_;
 };
 
 }  // namespace

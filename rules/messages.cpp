@@ -43,6 +43,12 @@ constexpr std::array CATALOGUE = {
     Entry{"device_stale", "{device} ({room}) has sent no data for {duration_min} (usually every {interval_min})",
           "Dim data gan {device} ({room}) ers {duration_min} (fel arfer bob {interval_min})"},
     Entry{"battery_low", "{device} ({room}) battery at {battery} %", "Batri {device} ({room}) ar {battery} %"},
+    // Gateway-side device health and actions (clock, automatic switch-off).
+    Entry{"clock_unsynchronised",
+          "The Hearth box's clock has not been set from the internet for {duration_min}: times shown may be wrong",
+          "Nid yw cloc y blwch Hearth wedi'i osod o'r rhyngrwyd ers {duration_min}: gall yr amseroedd fod yn anghywir"},
+    Entry{"switch_off_failed", "Hearth could not switch off {device} in {room} ({reason}); please check it",
+          "Ni allai Hearth ddiffodd {device} yn {room} ({reason}); gwiriwch ef os gwelwch yn dda"},
 };
 
 const Entry* find(std::string_view key) {

@@ -61,6 +61,9 @@ class RuleContext {
   // appliance starting to draw power).
   virtual std::optional<core::TimePoint> last_motion(std::string_view room) const = 0;
   virtual std::optional<core::TimePoint> last_activity() const = 0;
+  // Whether the gateway's wall clock is set from a time source (NTP); nullopt when not known
+  // (replay, tests). Readings are stamped with this clock, so an unset one makes every time suspect.
+  virtual std::optional<bool> clock_synchronised() const = 0;
   // Opens the alert, or updates its evidence when that id is already open.
   virtual void raise(AlertCandidate candidate) = 0;
   // The condition behind alert_id has ended. Harmless when nothing is open under that id.

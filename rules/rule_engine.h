@@ -89,6 +89,8 @@ class RuleEngine final : private RuleContext {
   // Carer actions (API / MQTT) go straight to the manager; persist the returned event.
   AlertManager& alerts() { return alerts_; }
   const AlertManager& alerts() const { return alerts_; }
+  // The gateway's clock status, as of the next tick (see RuleContext::clock_synchronised).
+  void set_clock_synchronised(std::optional<bool> synchronised) { clock_synchronised_ = synchronised; }
   const EngineStats& stats() const { return stats_; }
   std::size_t rule_count() const { return rules_.size(); }
 
@@ -106,6 +108,7 @@ class RuleEngine final : private RuleContext {
   }
   std::optional<core::TimePoint> last_motion(std::string_view room) const override;
   std::optional<core::TimePoint> last_activity() const override { return last_activity_; }
+  std::optional<bool> clock_synchronised() const override { return clock_synchronised_; }
   void raise(AlertCandidate candidate) override;
   void clear(const std::string& alert_id, core::TimePoint at) override;
   void request_switch_off(const std::string& device_id, const std::string& alert_id) override;
@@ -120,6 +123,7 @@ class RuleEngine final : private RuleContext {
   core::TimePoint observing_since_{};
   std::map<std::string, core::TimePoint, std::less<>> last_motion_;  // by room ("" = anywhere)
   std::optional<core::TimePoint> last_activity_;
+  std::optional<bool> clock_synchronised_;
   std::map<std::string, double, std::less<>> last_power_w_;  // for "rising above" appliance use
   EngineOutput pending_;
   EngineStats stats_;

@@ -112,6 +112,10 @@ struct DeviceHealthConfig {
   core::Severity offline_severity = core::Severity::warning;
   core::Severity stale_severity = core::Severity::warning;
   core::Severity battery_severity = core::Severity::warning;
+  // The gateway's clock not set from a time source for this long (a Pi has no battery clock: after
+  // a power cut with no internet it restarts at the last saved time).
+  minutes clock_unsynchronised_for{30};
+  core::Severity clock_severity = core::Severity::warning;
   std::size_t max_devices = 2000;  // per-device state is capped; devices beyond it are not tracked
 };
 
