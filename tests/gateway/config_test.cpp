@@ -209,3 +209,54 @@ TEST(Config, HugeDurationsAreErrorsNotCrashes) {
   EXPECT_FALSE(parse_duration_text("-1s"));
   EXPECT_FALSE(parse_duration_text("3 weeks"));
 }
+
+TEST(Config, HomeIdsOfTheFirmwareNamespaceAreReserved) {
+  for (const char* id : {"v1", "v2", "v10"}) {
+    Overrides o;
+    o.home_id = id;
+    EXPECT_FALSE(finalise_config(GatewayConfig{}, o).has_value()) << id;
+  }
+  Overrides ok;
+  ok.home_id = "v1-flat";
+  EXPECT_TRUE(finalise_config(GatewayConfig{}, ok).has_value());
+}
+
+TEST(Config, WebhookAndConsent) {
+  const auto c = parse_ok(R"(
+consent: {alerts: true, daily_summaries: false}
+webhook:
+  url: https://carers.example.org/hearth
+  secret: 0123456789abcdef0123
+  timeout: 5s
+  retry_min: 2s
+  retry_max: 10m
+  give_up_after: 48h
+)");
+  EXPECT_TRUE(c.consent.alerts);
+  EXPECT_FALSE(c.consent.daily_summaries);
+  EXPECT_EQ(c.webhook.url, "https://carers.example.org/hearth");
+  EXPECT_EQ(c.webhook.timeout, std::chrono::seconds{5});
+  EXPECT_EQ(c.webhook.retry_min, std::chrono::seconds{2});
+  EXPECT_EQ(c.webhook.retry_max, std::chrono::minutes{10});
+  EXPECT_EQ(c.webhook.give_up_after, std::chrono::hours{48});
+  std::string described;
+  for (const auto& line : describe_config(c)) described += line + "\n";
+  EXPECT_EQ(described.find("0123456789abcdef0123"), std::string::npos) << "the secret is never logged";
+  EXPECT_TRUE(parse_ok("home_id: x\n").webhook.url.empty()) << "off by default";
+  EXPECT_TRUE(parse_ok("home_id: x\n").consent.alerts) << "default consent: alerts";
+}
+
+TEST(Config, WebhookRefusesPlainHttpOffThisMachineAndWeakSecrets) {
+  EXPECT_NE(parse_error("webhook: {url: 'http://carers.example.org/h', secret: 0123456789abcdef}").find("https"),
+            std::string::npos);
+  parse_ok("webhook: {url: 'http://127.0.0.1:9000/h', secret: 0123456789abcdef}");
+  parse_ok("webhook: {url: 'http://localhost/h', secret: 0123456789abcdef}");
+  EXPECT_NE(parse_error("webhook: {url: 'https://a.example/h'}").find("webhook.secret"), std::string::npos);
+  EXPECT_NE(parse_error("webhook: {url: 'https://a.example/h', secret: short}").find("16 characters"),
+            std::string::npos);
+  EXPECT_NE(parse_error("webhook: {secret: 0123456789abcdef}").find("webhook.url"), std::string::npos);
+  EXPECT_NE(parse_error("webhook: {url: 'https://a.example/h', secret: 0123456789abcdef, retry_min: 5m, retry_max: 1m}")
+                .find("retry_max"),
+            std::string::npos);
+  EXPECT_NE(parse_error("consent: {raw_readings: true}").find("consent.raw_readings"), std::string::npos);
+}
