@@ -1,11 +1,5 @@
 // The durable outbox (Store), its in-order sender with retry, and the webhook transport against a
 // real HTTP server on loopback.
-#include <utility>  // before Asio (asio#944)
-
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
-
 #include <gtest/gtest.h>
 
 #include <condition_variable>
@@ -13,10 +7,10 @@
 #include <mutex>
 #include <thread>
 
-#include "dashboard/http_server.h"
 #include "gateway/outbox.h"
 #include "gateway/store.h"
 #include "gateway/webhook.h"
+#include "support/http_receiver.h"
 #include "support/temp_dir.h"
 
 using namespace hearth;
@@ -215,47 +209,6 @@ TEST(Webhook, SignatureIsHmacSha256OfTimestampDotBody) {
 
 namespace {
 
-// A real HTTP receiver on loopback (our own Beast server on its own thread) that answers with the
-// statuses it is given, in turn, and records what arrived.
-class Receiver {
- public:
-  explicit Receiver(std::deque<int> statuses) : statuses_(std::move(statuses)) {
-    server_ = std::make_unique<dashboard::HttpServer>(io_, dashboard::HttpServer::Options{},
-                                                      [this](const dashboard::HttpRequest& r) { return on(r); });
-    port_ = *server_->start();
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  ~Receiver() {
-    boost::asio::post(io_, [this] { server_->stop(); });
-    work_.reset();
-    thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
-  std::vector<dashboard::HttpRequest> received() {
-    std::lock_guard lock(mutex_);
-    return received_;
-  }
-
- private:
-  dashboard::HttpResponse on(const dashboard::HttpRequest& r) {
-    std::lock_guard lock(mutex_);
-    received_.push_back(r);
-    dashboard::HttpResponse out;
-    out.status = statuses_.empty() ? 200 : statuses_.front();
-    if (!statuses_.empty()) statuses_.pop_front();
-    return out;
-  }
-
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{io_.get_executor()};
-  std::unique_ptr<dashboard::HttpServer> server_;
-  std::uint16_t port_ = 0;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::deque<int> statuses_;
-  std::vector<dashboard::HttpRequest> received_;
-};
-
 // The logic thread of the test: what the transport posts back is run here.
 class PostedQueue {
  public:
@@ -287,7 +240,7 @@ TEST(Webhook, PostsSignedJsonToARealServerAndRetriesUntilAccepted) {
   auto store = open_store(dir);
   store->enqueue(OutboxMessage{0, "webhook", "home/a/raised/1", R"({"event":"raised"})", now_epoch_ms(), 0, 0});
   ASSERT_TRUE(store->flush());
-  Receiver receiver({503, 200});
+  test::HttpReceiver receiver({503, 200});
   PostedQueue logic;
   WebhookConfig cfg;
   cfg.url = receiver.url();
@@ -323,7 +276,7 @@ TEST(Webhook, AnUnreachableReceiverIsRetriedNotLost) {
   ASSERT_TRUE(store->flush());
   std::string url;
   {
-    Receiver gone({});
+    test::HttpReceiver gone({});
     url = gone.url();
   }  // closed: the port refuses connections now
   PostedQueue logic;
