@@ -4,6 +4,7 @@
 
 #include "drivers/esphome_driver.h"
 #include "drivers/ha_discovery_driver.h"
+#include "drivers/hearth_native_driver.h"
 #include "drivers/shelly_gen1_driver.h"
 #include "drivers/shelly_gen2_driver.h"
 #include "drivers/tasmota_driver.h"
@@ -15,6 +16,8 @@ DriverSet::DriverSet(std::vector<std::unique_ptr<Driver>> drivers) : drivers_(st
 
 DriverSet DriverSet::make_default(const DriverOptions& options) {
   std::vector<std::unique_ptr<Driver>> list;
+  // First: hearth/v<N>/... is ours alone, and no learned discovery topic may claim it.
+  list.push_back(make_hearth_native_driver());
   list.push_back(make_tasmota_driver(options));
   list.push_back(make_shelly_gen2_driver(options));
   list.push_back(make_shelly_gen1_driver(options));

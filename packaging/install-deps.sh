@@ -8,6 +8,7 @@ PACKAGES=(
   libpaho-mqttpp-dev libpaho-mqtt-dev libssl-dev libboost1.81-dev libsqlite3-dev sqlite3 nlohmann-json3-dev
   libyaml-cpp-dev libcli11-dev libspdlog-dev libsodium-dev libsystemd-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev mosquitto mosquitto-clients openssl curl clang-format
+  python3-jsonschema  # firmware-interface: examples and C encoder output against the JSON Schemas
 )
 
 missing=()

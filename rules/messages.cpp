@@ -47,6 +47,8 @@ constexpr std::array CATALOGUE = {
     Entry{"clock_unsynchronised",
           "The Hearth box's clock has not been set from the internet for {duration_min}: times shown may be wrong",
           "Nid yw cloc y blwch Hearth wedi'i osod o'r rhyngrwyd ers {duration_min}: gall yr amseroedd fod yn anghywir"},
+    Entry{"callback_requested", "{who} asked for a call back", "Mae {who} wedi gofyn am alwad yn ôl"},
+    Entry{"callback_requested_tv", "A call back was asked for from the TV", "Gofynnwyd am alwad yn ôl o'r teledu"},
     Entry{"switch_off_failed", "Hearth could not switch off {device} in {room} ({reason}); please check it",
           "Ni allai Hearth ddiffodd {device} yn {room} ({reason}); gwiriwch ef os gwelwch yn dda"},
 };
