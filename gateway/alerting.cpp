@@ -236,6 +236,22 @@ void Alerting::handle_event(const rules::AlertEvent& e) {
     spdlog::info("alert {} {}", a.id, rules::to_string(e.type));
   }
   publish_(alert_topic(a.id), alert_to_json(a).dump(), true);
+  if (listener_) listener_(a);
+}
+
+core::Alert Alerting::request_callback(const std::string& who, core::TimePoint now) {
+  rules::AlertCandidate c;
+  c.id = "callback_requested:home";
+  c.rule = "callback_requested";
+  c.kind = "request";
+  c.severity = core::Severity::info;
+  c.trigger_ts = now;
+  c.message_key = who.empty() ? "callback_requested_tv" : "callback_requested";
+  c.params = {{"who", who}};
+  c.latching = true;  // a carer closes it once they have called
+  handle(rules::EngineOutput{engine_->alerts().raise(c, now), {}});
+  const core::Alert* open = engine_->alerts().find_open(c.id);
+  return open != nullptr ? *open : core::Alert{};
 }
 
 core::Result<core::Alert> Alerting::acknowledge(const std::string& id, const std::string& by, const std::string& note,

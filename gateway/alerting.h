@@ -36,6 +36,10 @@ class Alerting {
   // Automatic switch-off: the command is published (not retained) and must be confirmed by the
   // device reporting relay_on = 0 within confirm_within; otherwise a switch_off_failed alert is raised.
   void set_command_builder(CommandFn build, std::chrono::seconds confirm_within = std::chrono::seconds{30});
+  // Told of every alert change after it is committed (the dashboard's live feed).
+  void set_listener(std::function<void(const core::Alert&)> listener) { listener_ = std::move(listener); }
+  // The householder pressed "ask for a call back": an info alert for the carers (one open at a time).
+  core::Alert request_callback(const std::string& who, core::TimePoint now);
   void set_clock_synchronised(std::optional<bool> synchronised) { engine_->set_clock_synchronised(synchronised); }
 
   // New rules from a reloaded config; open alerts carry over, conditions in progress start again.
@@ -83,6 +87,7 @@ class Alerting {
   CommandFn build_command_;
   std::chrono::seconds confirm_within_{30};
   std::map<std::string, PendingSwitchOff> switch_offs_;  // by device id
+  std::function<void(const core::Alert&)> listener_;
 };
 
 // Alert ids contain ':' and '/'; in a topic level they are percent-encoded ('%', '/', '+', '#').

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/metric.h"
+#include "dashboard/static_assets.h"
 #include "gateway/alert_json.h"
 
 namespace hearth::gateway {
@@ -33,13 +34,18 @@ std::optional<std::int64_t> parse_int(const std::optional<std::string>& s) {
   return v;
 }
 
-bool authorised(const HttpRequest& req, const ApiContext& ctx) {
-  const std::string& token = ctx.config->http.api_token;
-  if (token.empty()) return false;  // no token configured: nobody gets in (no default credentials)
-  const auto header = req.header("authorization");
-  constexpr std::string_view PREFIX = "Bearer ";
-  if (!header || header->size() <= PREFIX.size() || header->compare(0, PREFIX.size(), PREFIX) != 0) return false;
-  return token_equals(std::string_view(*header).substr(PREFIX.size()), token);
+bool has_role(const std::optional<Principal>& who, std::initializer_list<Role> roles) {
+  if (!who) return false;
+  for (Role r : roles) {
+    if (who->role == r) return true;
+  }
+  return false;
+}
+
+HttpResponse unauthorised() {
+  HttpResponse r = json_error(401, "log in, or send a bearer token");
+  r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"hearth\"");
+  return r;
 }
 
 json counters_json(const ApiContext& ctx) {
@@ -110,14 +116,14 @@ json device_json(const Device& d) {
           {"latest", latest}};
 }
 
-HttpResponse devices(const ApiContext& ctx) {
+HttpResponse devices(const ApiContext& ctx, const std::string& actor) {
   json list = json::array();
   for (const auto& [id, d] : ctx.registry->all()) list.push_back(device_json(d));
-  ctx.store->audit("api", "list_devices", "");
+  ctx.store->audit(actor, "list_devices", "");
   return json_response({{"devices", list}});
 }
 
-HttpResponse readings(const HttpRequest& req, const ApiContext& ctx) {
+HttpResponse readings(const HttpRequest& req, const ApiContext& ctx, const std::string& actor) {
   const auto device = req.query_param("device");
   const auto metric_name = req.query_param("metric");
   if (!device || device->empty()) return json_error(400, "missing parameter: device");
@@ -139,7 +145,7 @@ HttpResponse readings(const HttpRequest& req, const ApiContext& ctx) {
   if (!resolution) return json_error(400, "resolution must be raw, minute or hour");
   auto points = ctx.store->readings(*device, *metric, *from, *to, *resolution, static_cast<std::size_t>(*limit));
   if (!points) return json_error(500, "query failed");
-  ctx.store->audit("api", "read_readings", *device + " " + *metric_name);
+  ctx.store->audit(actor, "read_readings", *device + " " + *metric_name);
   json list = json::array();
   for (const auto& p : *points) {
     json point = {{"ts_ms", p.ts_ms}, {"value", p.value}};
@@ -158,7 +164,7 @@ HttpResponse readings(const HttpRequest& req, const ApiContext& ctx) {
                         {"points", list}});
 }
 
-HttpResponse alerts(const HttpRequest& req, const ApiContext& ctx) {
+HttpResponse alerts(const HttpRequest& req, const ApiContext& ctx, const std::string& actor) {
   if (ctx.alerting == nullptr) return json_error(503, "alerts are not running");
   const auto state = req.query_param("state").value_or("all");
   if (state != "all" && state != "open") return json_error(400, "state must be open or all");
@@ -171,12 +177,12 @@ HttpResponse alerts(const HttpRequest& req, const ApiContext& ctx) {
     if (auto room = req.query_param("room"); room && a.room != *room) continue;
     list.push_back(alert_to_json(a));
   }
-  ctx.store->audit("api", "list_alerts", "");
+  ctx.store->audit(actor, "list_alerts", "");
   return json_response({{"alerts", list}});
 }
 
 // POST /api/v1/alerts/<id>/ack|resolve with {"by": "...", "note": "..."}.
-HttpResponse alert_action(const HttpRequest& req, const ApiContext& ctx) {
+HttpResponse alert_action(const HttpRequest& req, const ApiContext& ctx, const Principal& who) {
   if (ctx.alerting == nullptr) return json_error(503, "alerts are not running");
   constexpr std::string_view PREFIX = "/api/v1/alerts/";
   const std::string rest = req.path.substr(PREFIX.size());
@@ -189,17 +195,20 @@ HttpResponse alert_action(const HttpRequest& req, const ApiContext& ctx) {
     return r;
   }
   const std::string id = rest.substr(0, slash);
-  const auto body = json::parse(req.body, nullptr, false);
-  if (!body.is_object() || !body.contains("by") || !body["by"].is_string() || body["by"].get<std::string>().empty()) {
+  const auto body = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
+  if (!body.is_object()) return json_error(400, "body must be a JSON object");
+  // A logged-in carer acts as themselves; an API client says on whose behalf it acts.
+  const bool needs_by = who.name == "api";
+  if (needs_by && (!body.contains("by") || !body["by"].is_string() || body["by"].get<std::string>().empty())) {
     return json_error(400, "body must be JSON with a non-empty \"by\" (who is acting) and an optional \"note\"");
   }
-  const std::string by = body["by"].get<std::string>();
+  const std::string by = needs_by ? body["by"].get<std::string>() : who.name;
   const std::string note = body.contains("note") && body["note"].is_string() ? body["note"].get<std::string>() : "";
   if (by.size() > 200 || note.size() > 2000) return json_error(400, "by or note too long");
   auto r = action == "ack" ? ctx.alerting->acknowledge(id, by, note, ctx.now())
                            : ctx.alerting->resolve(id, by, note, ctx.now());
   if (!r) return json_error(404, r.error().message);
-  ctx.store->audit("api:" + by, action == "ack" ? "acknowledge_alert" : "resolve_alert", id);
+  ctx.store->audit(needs_by ? "api:" + by : by, action == "ack" ? "acknowledge_alert" : "resolve_alert", id);
   return json_response(alert_to_json(*r));
 }
 
@@ -280,24 +289,51 @@ bool token_equals(std::string_view a, std::string_view b) {
 
 HttpResponse handle_api(const HttpRequest& req, ApiContext& ctx) {
   const bool is_api = req.path.rfind("/api/", 0) == 0 || req.path == "/metrics";
-  if (!is_api) return json_error(404, "not found");
-  if (!authorised(req, ctx)) {
-    HttpResponse r = json_error(401, "missing or wrong bearer token");
-    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"hearth\"");
-    return r;
+  if (!is_api) {
+    if (req.method != "GET") return json_error(405, "method not allowed");
+    if (req.path == "/") {
+      HttpResponse r;
+      r.status = 302;
+      r.headers.emplace_back("Location", is_loopback(req.remote_address) ? "/tv/" : "/carer/");
+      return r;
+    }
+    return dashboard::serve_static(req.path);
   }
-  if (req.path.rfind("/api/v1/alerts/", 0) == 0) return alert_action(req, ctx);
+  const std::optional<Principal> who = resolve_principal(req, ctx);
+  // Cookie sessions and the TV change state only with the CSRF token they were given.
+  const bool changes_state = req.method != "GET" && req.method != "HEAD";
+  if (changes_state && who && (who->cookie || who->role == Role::tv)) {
+    const auto token = req.header("x-csrf-token");
+    if (!token || !secure_equals(*token, who->csrf_token)) return json_error(403, "missing or wrong X-CSRF-Token");
+  }
+  if (auto r = handle_web_api(req, ctx, who)) return std::move(*r);
+
+  const bool staff = has_role(who, {Role::carer, Role::coordinator, Role::admin});
+  if (req.path.rfind("/api/v1/alerts/", 0) == 0) {
+    if (!staff) return who && who->role != Role::tv ? json_error(403, "carers only") : unauthorised();
+    return alert_action(req, ctx, *who);
+  }
   if (req.method != "GET") {
+    if (!who || who->role == Role::tv) return unauthorised();
     HttpResponse r = json_error(405, "method not allowed");
     r.headers.emplace_back("Allow", "GET");
     return r;
   }
-  if (req.path == "/api/v1/alerts") return alerts(req, ctx);
+  if (req.path == "/api/v1/alerts") {
+    if (!who) return unauthorised();
+    return alerts(req, ctx, who->name);
+  }
+  // Device data and diagnostics: people who care for the home, and its householder.
+  const bool may_read = staff || has_role(who, {Role::householder});
+  const bool known = req.path == "/api/v1/health" || req.path == "/api/v1/devices" || req.path == "/api/v1/readings" ||
+                     req.path == "/metrics";
+  if (!known) return who ? json_error(404, "no such endpoint: " + req.path) : unauthorised();
+  if (!may_read) return !who || who->role == Role::tv ? unauthorised() : json_error(403, "not for this role");
   if (req.path == "/api/v1/health") return health(ctx);
-  if (req.path == "/api/v1/devices") return devices(ctx);
-  if (req.path == "/api/v1/readings") return readings(req, ctx);
-  if (req.path == "/metrics") return metrics(ctx);
-  return json_error(404, "no such endpoint: " + req.path);
+  if (req.path == "/api/v1/devices") return devices(ctx, who->name);
+  if (req.path == "/api/v1/readings") return readings(req, ctx, who->name);
+  if (!has_role(who, {Role::admin})) return json_error(403, "admins only");
+  return metrics(ctx);
 }
 
 }  // namespace hearth::gateway

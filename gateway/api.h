@@ -4,10 +4,12 @@
 // "Authorization: Bearer <token>"; every access to personal data is written to the audit log.
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "dashboard/http_message.h"
+#include "gateway/accounts.h"
 #include "gateway/alerting.h"
 #include "gateway/device_registry.h"
 #include "gateway/mqtt_client.h"
@@ -15,6 +17,16 @@
 #include "gateway/store.h"
 
 namespace hearth::gateway {
+
+// Who is asking: an account's session (cookie), an API client (bearer token: acts as admin, no
+// CSRF since it carries no ambient credentials), or the TV on the box itself (loopback, no login).
+struct Principal {
+  std::string name;  // username, "api" or "tv"
+  Role role = Role::tv;
+  bool cookie = false;        // authenticated by the session cookie: state changes need CSRF
+  std::string csrf_token;     // what X-CSRF-Token must carry (cookie sessions and the TV)
+  std::string session_token;  // the cookie value, for logout
+};
 
 struct ApiContext {
   const GatewayConfig* config = nullptr;
@@ -25,11 +37,27 @@ struct ApiContext {
   std::function<bool()> clock_synchronised;
   Alerting* alerting = nullptr;              // alerts list, acknowledge, resolve
   std::vector<std::string> outbox_channels;  // channels reported on /metrics
+  Accounts* accounts = nullptr;              // dashboard accounts; nullptr: bearer token only
+  bool tv_from_loopback = true;              // requests from the box itself act as the TV without a login
+  bool secure_cookies = false;               // TLS in front: cookies get Secure
+  std::string tv_csrf_token;                 // per process; the TV reads it from GET /api/v1/session
+  // Live updates to dashboards (SSE channel "live"): event name and JSON data.
+  std::function<void(std::string_view event, const std::string& data)> live;
   core::TimePoint started{};
   std::function<core::TimePoint()> now = core::now_ms;
 };
 
+// Everything hearthd serves: the web UI's files, the JSON API and /metrics.
 dashboard::HttpResponse handle_api(const dashboard::HttpRequest& request, ApiContext& ctx);
+
+// gateway/web_api.cpp: who is asking, and the dashboard's own endpoints (accounts, sessions, home
+// summary, live events). nullopt from handle_web_api: not one of its endpoints.
+std::optional<Principal> resolve_principal(const dashboard::HttpRequest& request, ApiContext& ctx);
+std::optional<dashboard::HttpResponse> handle_web_api(const dashboard::HttpRequest& request, ApiContext& ctx,
+                                                      const std::optional<Principal>& who);
+// The TV's summary of the home (GET /api/v1/home), also pushed as the "home" live event.
+std::string home_summary_json(const ApiContext& ctx);
+bool is_loopback(const std::string& address);
 
 // Constant-time comparison, so the token cannot be guessed byte by byte from response times.
 bool token_equals(std::string_view a, std::string_view b);

@@ -1,8 +1,10 @@
 #include "gateway/app.h"
 
 #include <spdlog/spdlog.h>
+
 #include <sys/stat.h>
 #include <sys/timex.h>
+#include <nlohmann/json.hpp>
 #include <utility>  // before Asio (asio#944)
 
 #include <boost/asio/io_context.hpp>
@@ -21,6 +23,8 @@
 
 #include "dashboard/http_server.h"
 #include "drivers/driver_set.h"
+#include "gateway/accounts.h"
+#include "gateway/alert_json.h"
 #include "gateway/alerting.h"
 #include "gateway/api.h"
 #include "gateway/device_registry.h"
@@ -100,6 +104,7 @@ struct App::Impl {
   std::unique_ptr<MqttClient> mqtt;
   std::unique_ptr<Pipeline> pipeline;
   std::unique_ptr<Alerting> alerting;
+  std::unique_ptr<Accounts> accounts;
   std::unique_ptr<WebhookTransport> webhook;  // declared before its sender: destroyed after it
   std::unique_ptr<OutboxSender> webhook_sender;
   std::unique_ptr<dashboard::HttpServer> http;
@@ -142,6 +147,12 @@ struct App::Impl {
     api.mqtt_stats = [this] { return mqtt->stats(); };
     api.clock_synchronised = system_clock_synchronised;
     api.alerting = alerting.get();
+    api.accounts = accounts.get();
+    api.tv_from_loopback = config.http.tv_from_loopback;
+    api.tv_csrf_token = random_token();
+    api.live = [this](std::string_view event, const std::string& data) {
+      if (http) http->publish("live", event, data);
+    };
     api.started = core::now_ms();
     http = std::make_unique<dashboard::HttpServer>(
         io, opts, [this](const dashboard::HttpRequest& req) { return handle_api(req, api); });
@@ -185,6 +196,19 @@ struct App::Impl {
       alerting->on_tick(core::now_ms());
       arm_rules_timer();
     });
+  }
+
+  core::Result<void> open_accounts() {
+    auto a = Accounts::open(config.store.path);
+    if (!a) return a.error();
+    accounts = std::move(*a);
+    if (accounts->setup_required()) {
+      // No account yet and no default password: this code, shown here and on the box's own
+      // screen, is the only way to create the first (admin) account. A new one on every start.
+      spdlog::warn("FIRST-RUN SETUP CODE: {}  (open http://<this box>:{}/setup/ and enter it; shown on the TV too)",
+                   accounts->setup_code(), config.http.port);
+    }
+    return {};
   }
 
   void start_webhook() {
@@ -325,6 +349,14 @@ struct App::Impl {
     alerting->set_command_builder(
         [this](const std::string& device_id, bool on) { return drivers->relay_command(device_id, on); });
     start_webhook();
+    alerting->set_listener([this](const core::Alert& a) {
+      if (http)
+        http->publish("live", "alert", alert_to_json(a).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    });
+    if (auto r = open_accounts(); !r) {
+      spdlog::critical("{}", r.error().message);
+      return 1;
+    }
     if (auto r = start_http(); !r) {
       spdlog::critical("{}", r.error().message);
       return 1;

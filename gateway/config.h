@@ -48,6 +48,9 @@ struct HttpConfig {
   std::string address = "127.0.0.1";  // loopback by default
   std::uint16_t port = 8080;
   std::string api_token;  // from config or HEARTH_API_TOKEN; never from the command line
+  // The box's own screen (Chromium kiosk on loopback) acts as the TV without logging in. Turn
+  // off when a reverse proxy on the box forwards outside requests (they would look local).
+  bool tv_from_loopback = true;
 };
 
 struct IngestConfig {

@@ -17,7 +17,7 @@ constexpr std::int64_t DAY_MS = 86'400'000;
 constexpr std::int64_t OUTBOX_KEEP_DAYS = 30;
 
 // Numbered migrations; index i takes the schema from version i to i+1. Never edit a shipped one.
-constexpr std::array<std::string_view, 4> MIGRATIONS = {
+constexpr std::array<std::string_view, 5> MIGRATIONS = {
     R"sql(
 CREATE TABLE series (
   id INTEGER PRIMARY KEY,
@@ -126,6 +126,28 @@ CREATE TABLE outbox (
   UNIQUE (channel, message_id)
 );
 CREATE INDEX outbox_pending ON outbox (channel, seq) WHERE state = 'pending';
+)sql",
+    // 5: dashboard accounts (gateway/accounts.h) and home settings set from the dashboard.
+    // Sessions are stored as a hash of their token: a copied database holds no usable session.
+    R"sql(
+CREATE TABLE users (
+  username TEXT PRIMARY KEY,
+  display_name TEXT NOT NULL,
+  role TEXT NOT NULL,
+  language TEXT NOT NULL DEFAULT 'en',
+  password_hash TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  failed_logins INTEGER NOT NULL DEFAULT 0,
+  locked_until_ms INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE sessions (
+  token_hash TEXT PRIMARY KEY,
+  username TEXT NOT NULL REFERENCES users (username) ON DELETE CASCADE,
+  csrf_token TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  last_seen_ms INTEGER NOT NULL
+);
+CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 )sql",
 };
 
@@ -425,6 +447,21 @@ core::Result<OutboxCounts> Store::outbox_counts(const std::string& channel) cons
     }
   }
   return c;
+}
+
+std::optional<std::string> Store::setting(const std::string& key) const {
+  auto q = Stmt::prepare(impl_->db.get(), "SELECT value FROM settings WHERE key = ?");
+  if (!q) return std::nullopt;
+  q->bind(1, key);
+  auto row = q->step();
+  if (!row || !*row) return std::nullopt;
+  return q->column_text(0);
+}
+
+core::Result<void> Store::set_setting(const std::string& key, const std::string& value) {
+  auto q = Stmt::prepare(impl_->db.get(), "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)");
+  if (!q) return q.error();
+  return q->bind(1, key).bind(2, value).run();
 }
 
 std::size_t Store::pending() const { return impl_->queued.size(); }

@@ -70,7 +70,7 @@ struct StoreStats {
 
 class Store {
  public:
-  static constexpr int SCHEMA_VERSION = 4;
+  static constexpr int SCHEMA_VERSION = 5;
 
   static core::Result<std::unique_ptr<Store>> open(const StoreConfig& config);
   ~Store();
@@ -99,6 +99,10 @@ class Store {
   core::Result<void> outbox_retry_at(std::int64_t seq, int attempts, std::int64_t next_attempt_ms,
                                      const std::string& error);
   core::Result<OutboxCounts> outbox_counts(const std::string& channel) const;
+
+  // Home settings changed from the dashboard (language, away, consent), written at once.
+  std::optional<std::string> setting(const std::string& key) const;
+  core::Result<void> set_setting(const std::string& key, const std::string& value);
 
   core::Result<void> flush();  // one transaction for everything queued
   std::size_t pending() const;
