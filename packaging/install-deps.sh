@@ -8,8 +8,11 @@ PACKAGES=(
   libpaho-mqttpp-dev libpaho-mqtt-dev libssl-dev libboost1.81-dev libsqlite3-dev sqlite3 nlohmann-json3-dev
   libyaml-cpp-dev libcli11-dev libspdlog-dev libsodium-dev libsystemd-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev mosquitto mosquitto-clients openssl curl clang-format
+  chromium nodejs  # dashboard browser tests (tests/browser)
   python3-jsonschema  # firmware-interface: examples and C encoder output against the JSON Schemas
 )
+# Debian's npm conflicts with NodeSource's nodejs, which bundles its own npm: add it only if absent.
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# ctest entry for the dashboard's browser tests (label "browser").
+# Usage: run-browser-tests.sh static|dashboard [HEARTHD] [ARTEFACT_DIR]
+# Exits 77 (ctest SKIP_RETURN_CODE) with a message when node, npm or chromium is missing.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+mode="${1:?static or dashboard}"
+skip() { echo "SKIPPED: $*" >&2; exit 77; }
+
+command -v node >/dev/null 2>&1 || skip "node is not installed (packaging/install-deps.sh installs nodejs)"
+if [ "$mode" = dashboard ]; then
+  chromium="${HEARTH_CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}"
+  [ -n "$chromium" ] && [ -x "$chromium" ] || skip "chromium is not installed (apt-get install chromium)"
+  [ -x /usr/sbin/mosquitto ] && command -v mosquitto_pub >/dev/null 2>&1 || skip "mosquitto or mosquitto_pub missing"
+  export HEARTH_CHROMIUM="$chromium" HEARTHD="${2:?path to hearthd}" HEARTH_ARTEFACTS="${3:-$here/artefacts}"
+fi
+
+# Dependencies are pinned in package-lock.json; install them once (both tests may start together).
+if [ ! -d "$here/node_modules/playwright-core" ] || [ ! -d "$here/node_modules/acorn" ]; then
+  command -v npm >/dev/null 2>&1 || skip "npm is not installed and tests/browser/node_modules is missing"
+  (
+    flock 9
+    if [ ! -d "$here/node_modules/playwright-core" ] || [ ! -d "$here/node_modules/acorn" ]; then
+      cd "$here" && npm ci --no-audit --no-fund --loglevel=error
+    fi
+  ) 9>"$here/.npm-ci.lock"
+fi
+
+cd "$here"
+exec node --test --test-reporter=spec "$mode.test.js"
