@@ -149,6 +149,7 @@ struct App::Impl {
     api.alerting = alerting.get();
     api.accounts = accounts.get();
     api.tv_from_loopback = config.http.tv_from_loopback;
+    api.secure_cookies = config.http.secure_cookies;
     api.tv_csrf_token = random_token();
     api.live = [this](std::string_view event, const std::string& data) {
       if (http) http->publish("live", event, data);

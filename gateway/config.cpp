@@ -165,7 +165,8 @@ void parse_store(const Parser& p, const YAML::Node& n, StoreConfig& s) {
 }
 
 void parse_http(const Parser& p, const YAML::Node& n, HttpConfig& h) {
-  p.only_keys(n, "http", {"address", "port", "api_token", "api_token_file", "tv_from_loopback"});
+  p.only_keys(n, "http", {"address", "port", "api_token", "api_token_file", "tv_from_loopback", "secure_cookies"});
+  if (n["secure_cookies"]) h.secure_cookies = p.boolean(n["secure_cookies"], "http.secure_cookies");
   if (n["tv_from_loopback"]) h.tv_from_loopback = p.boolean(n["tv_from_loopback"], "http.tv_from_loopback");
   if (n["address"]) h.address = p.str(n["address"], "http.address");
   if (n["port"]) h.port = static_cast<std::uint16_t>(p.integer(n["port"], "http.port", 0, 65535));

@@ -51,6 +51,8 @@ struct HttpConfig {
   // The box's own screen (Chromium kiosk on loopback) acts as the TV without logging in. Turn
   // off when a reverse proxy on the box forwards outside requests (they would look local).
   bool tv_from_loopback = true;
+  // Behind a TLS-terminating proxy: session cookies get Secure (never sent over plain HTTP).
+  bool secure_cookies = false;
 };
 
 struct IngestConfig {
