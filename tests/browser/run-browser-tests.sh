@@ -15,13 +15,16 @@ if [ "$mode" = dashboard ]; then
   export HEARTH_CHROMIUM="$chromium" HEARTHD="${2:?path to hearthd}" HEARTH_ARTEFACTS="${3:-$here/artefacts}"
 fi
 
-# Dependencies are pinned in package-lock.json; install them once (both tests may start together).
-if [ ! -d "$here/node_modules/playwright-core" ] || [ ! -d "$here/node_modules/acorn" ]; then
+# Dependencies are pinned in package-lock.json; install them once. Both tests may start together,
+# so the install runs under a lock and is complete only when its marker exists (a half-filled
+# node_modules must not look installed to the other test).
+done_marker="$here/node_modules/.hearth-npm-ci-done"
+if [ ! -f "$done_marker" ]; then
   command -v npm >/dev/null 2>&1 || skip "npm is not installed and tests/browser/node_modules is missing"
   (
     flock 9
-    if [ ! -d "$here/node_modules/playwright-core" ] || [ ! -d "$here/node_modules/acorn" ]; then
-      cd "$here" && npm ci --no-audit --no-fund --loglevel=error
+    if [ ! -f "$done_marker" ]; then
+      cd "$here" && npm ci --no-audit --no-fund --loglevel=error && touch "$done_marker"
     fi
   ) 9>"$here/.npm-ci.lock"
 fi
