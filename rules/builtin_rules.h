@@ -27,7 +27,8 @@ std::unique_ptr<Rule> make_inactivity_rule(const InactivityConfig& config, minut
 std::unique_ptr<Rule> make_night_door_rule(const NightDoorConfig& config, minutes utc_offset);
 std::unique_ptr<Rule> make_device_health_rule(const DeviceHealthConfig& config);
 
-// Every enabled rule of the config.
+// Every enabled rule of the config. Not wellbeing: RuleEngine owns that one (wellbeing_rule.h),
+// because the gateway talks to it directly (away mode, saved state, the routine).
 std::vector<std::unique_ptr<Rule>> make_rules(const RulesConfig& config);
 
 }  // namespace hearth::rules

@@ -38,6 +38,37 @@ constexpr std::array CATALOGUE = {
           "Dim symud na defnydd o offer ers {duration_min}"},
     Entry{"night_door", "{device} in {room} opened at {time} during the night",
           "{device} yn {room} wedi'i agor am {time} yn ystod y nos"},
+    // --- wellbeing (learned routine, wellbeing_rule.h): each states the usual window and what was seen ---
+    Entry{"wellbeing_not_up",
+          "Not up yet: usually up by {usual} (latest {latest} in {days} days); no activity by {time}",
+          "Heb godi eto: fel arfer wedi codi erbyn {usual} (hwyraf {latest} mewn {days} diwrnod); dim gweithgarwch "
+          "erbyn {time}"},
+    Entry{
+        "wellbeing_no_meal",
+        "No kettle or meal appliance used yet: usually by {usual} (latest {latest} in {days} days); nothing by {time}",
+        "Dim tegell nac offer bwyd wedi'i ddefnyddio eto: fel arfer erbyn {usual} (hwyraf {latest} mewn {days} "
+        "diwrnod); dim byd erbyn {time}"},
+    Entry{"wellbeing_night",
+          "Unusual night-time activity: {active_min} between {from} and {to} at usually quiet times (usually at most "
+          "{usual_min} in {days} nights)",
+          "Gweithgarwch anarferol yn y nos: {active_min} rhwng {from} a {to} ar adegau sydd fel arfer yn dawel (fel "
+          "arfer dim mwy na {usual_min} mewn {days} noson)"},
+    Entry{"wellbeing_absence",
+          "Out of the home for {duration_min} since {since}, longer than usual (longest usually {usual_min} in {days} "
+          "days)",
+          "Allan o'r cartref am {duration_min} ers {since}, yn hirach nag arfer (yr hiraf fel arfer {usual_min} mewn "
+          "{days} diwrnod)"},
+    Entry{"wellbeing_bathroom",
+          "{visits} bathroom visits today, far above usual (usually {usual}, at most {max} in {days} days); a possible "
+          "sign of infection",
+          "{visits} ymweliad â'r ystafell ymolchi heddiw, llawer mwy nag arfer (fel arfer {usual}, dim mwy na {max} "
+          "mewn {days} diwrnod); arwydd posibl o haint"},
+    Entry{"wellbeing_trend",
+          "Daily wellbeing score falling for two weeks: {score_now} this week against {score_before} the week before "
+          "(out of 100)",
+          "Sgôr lles dyddiol yn gostwng ers pythefnos: {score_now} yr wythnos hon o'i gymharu â {score_before} yr "
+          "wythnos cynt (allan o 100)"},
+    // --- end wellbeing ---
     Entry{"device_offline", "{device} ({room}) offline for {duration_min}",
           "{device} ({room}) all-lein ers {duration_min}"},
     Entry{"device_stale", "{device} ({room}) has sent no data for {duration_min} (usually every {interval_min})",

@@ -44,6 +44,8 @@ RuleEngine::RuleEngine(const RulesConfig& config, const FactsProvider& facts, En
       activity_config_(config.inactivity),
       config_(engine),
       rules_(make_rules(config)),
+      wellbeing_(config.wellbeing.enabled ? std::make_unique<WellbeingRule>(config.wellbeing, config.utc_offset)
+                                          : nullptr),
       alerts_(engine.alerts) {}
 
 bool RuleEngine::advance(TimePoint t) {
@@ -73,6 +75,7 @@ EngineOutput RuleEngine::on_reading(const core::Reading& reading) {
   (void)advance(reading.ts);
   note_activity(reading);
   for (auto& rule : rules_) rule->on_reading(reading, *this);
+  if (wellbeing_) wellbeing_->on_reading(reading, *this);
   return take_output();
 }
 
@@ -85,6 +88,7 @@ EngineOutput RuleEngine::on_tick(TimePoint now) {
   }
   ++stats_.ticks;
   for (auto& rule : rules_) rule->on_tick(*this);
+  if (wellbeing_) wellbeing_->on_tick(*this);
   return take_output();
 }
 
@@ -138,6 +142,20 @@ void RuleEngine::request_switch_off(const std::string& device_id, const std::str
   pending_.switch_offs.push_back({device_id, alert_id, now_});
 }
 
-EngineOutput RuleEngine::take_output() { return std::exchange(pending_, EngineOutput{}); }
+EngineOutput RuleEngine::set_away(bool away) {
+  if (!wellbeing_) return {};
+  wellbeing_->set_away(away, *this);
+  return take_output();
+}
+
+core::Result<void> RuleEngine::restore_wellbeing(const nlohmann::json& state) {
+  if (!wellbeing_) return core::make_error("wellbeing is disabled");
+  return wellbeing_->restore_state(state);
+}
+
+EngineOutput RuleEngine::take_output() {
+  if (wellbeing_) pending_.activity = wellbeing_->take_activity();
+  return std::exchange(pending_, EngineOutput{});
+}
 
 }  // namespace hearth::rules

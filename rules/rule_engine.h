@@ -18,6 +18,7 @@
 #include "rules/alert_manager.h"
 #include "rules/rule.h"
 #include "rules/rules_config.h"
+#include "rules/wellbeing_rule.h"
 
 namespace hearth::rules {
 
@@ -58,6 +59,9 @@ struct SwitchOffRequest {
 struct EngineOutput {
   std::vector<AlertEvent> events;
   std::vector<SwitchOffRequest> switch_offs;
+  // Activity events completed by this call (wellbeing): the gateway appends them to its history.
+  // Each is final; persisting them is optional (the learned routine does not depend on them).
+  std::vector<ActivityEvent> activity{};
 };
 
 struct EngineStats {
@@ -92,7 +96,14 @@ class RuleEngine final : private RuleContext {
   // The gateway's clock status, as of the next tick (see RuleContext::clock_synchronised).
   void set_clock_synchronised(std::optional<bool> synchronised) { clock_synchronised_ = synchronised; }
   const EngineStats& stats() const { return stats_; }
-  std::size_t rule_count() const { return rules_.size(); }
+  std::size_t rule_count() const { return rules_.size() + (wellbeing_ ? 1 : 0); }
+
+  // Wellbeing (see wellbeing_rule.h). The householder's away switch; returns the alerts it clears.
+  EngineOutput set_away(bool away);
+  // nullptr when wellbeing is disabled. save_state()/routine_to_json() for persistence and the API.
+  const WellbeingRule* wellbeing() const { return wellbeing_.get(); }
+  // After a restart (or a config reload, which builds a new engine): the saved learned state.
+  core::Result<void> restore_wellbeing(const nlohmann::json& state);
 
  private:
   bool advance(core::TimePoint t);
@@ -117,6 +128,7 @@ class RuleEngine final : private RuleContext {
   InactivityConfig activity_config_;
   EngineConfig config_;
   std::vector<std::unique_ptr<Rule>> rules_;
+  std::unique_ptr<WellbeingRule> wellbeing_;  // fed after the other rules; nullptr when disabled
   AlertManager alerts_;
   bool started_ = false;
   core::TimePoint now_{};

@@ -9,6 +9,7 @@
 
 #include "core/alert.h"
 #include "core/metric.h"
+#include "rules/wellbeing_config.h"
 
 namespace hearth::rules {
 
@@ -127,6 +128,7 @@ struct RulesConfig {
   InactivityConfig inactivity;
   NightDoorConfig night_door;
   DeviceHealthConfig device_health;
+  WellbeingConfig wellbeing;  // learned routine (wellbeing_config.h); built by RuleEngine, not make_rules
 };
 
 // cold_home (< 16 °C for 2 h while occupied, urgent), cool_home (< 18 °C for 2 h while occupied,
