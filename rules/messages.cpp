@@ -82,6 +82,69 @@ constexpr std::array CATALOGUE = {
     Entry{"callback_requested_tv", "A call back was asked for from the TV", "Gofynnwyd am alwad yn ôl o'r teledu"},
     Entry{"switch_off_failed", "Hearth could not switch off {device} in {room} ({reason}); please check it",
           "Ni allai Hearth ddiffodd {device} yn {room} ({reason}); gwiriwch ef os gwelwch yn dda"},
+    // --- energy (energy_advice.h): every tip states what was measured and the saving in pounds ---
+    Entry{"energy_standby",
+          "Your {device} draws {standby_w} W on standby for about {hours} hours a day: about {cost_year} a year. "
+          "Switching it off at the plug from {from} to {to} would save about {saving_year} a year.",
+          "Mae eich {device} yn defnyddio {standby_w} W ar fodd segur am tua {hours} awr y dydd: tua {cost_year} y "
+          "flwyddyn. Byddai ei ddiffodd wrth y plwg rhwng {from} a {to} yn arbed tua {saving_year} y flwyddyn."},
+    Entry{"energy_peak_shift",
+          "Your {device} used {kwh} kWh at the higher rate in the last {days} days. Running it in the cheaper hours "
+          "({from} to {to}) would save about {saving_year} a year. Fire services advise against leaving it running "
+          "while everyone is asleep: start it when someone is up, for example early in the morning.",
+          "Defnyddiodd eich {device} {kwh} kWh ar y gyfradd uwch yn ystod y {days} diwrnod diwethaf. Byddai ei redeg "
+          "yn yr oriau rhatach ({from} i {to}) yn arbed tua {saving_year} y flwyddyn. Mae'r gwasanaeth tân yn cynghori "
+          "i beidio â'i adael yn rhedeg tra bo pawb yn cysgu: dechreuwch ef pan fo rhywun ar ddihun, er enghraifft yn "
+          "gynnar yn y bore."},
+    Entry{"energy_heater_window_open",
+          "Your {device} in {room} used {kwh} kWh ({cost}) in the last {days} days while a window or door in the room "
+          "was open. Closing it while the heater is on could save up to {saving_year} over the heating season.",
+          "Defnyddiodd eich {device} yn {room} {kwh} kWh ({cost}) yn ystod y {days} diwrnod diwethaf tra oedd ffenestr "
+          "neu ddrws yn yr ystafell ar agor. Gallai ei gau tra bo'r gwresogydd ymlaen arbed hyd at {saving_year} dros "
+          "dymor y gwresogi."},
+    Entry{"energy_heating_empty_room",
+          "Your {device} in {room} used {kwh} kWh ({cost}) in the last {days} days while nobody had been in the room "
+          "for over an hour (the room stayed at 18 °C or more). Turning it down or off then could save up to "
+          "{saving_year} over the heating season.",
+          "Defnyddiodd eich {device} yn {room} {kwh} kWh ({cost}) yn ystod y {days} diwrnod diwethaf pan nad oedd neb "
+          "wedi bod yn yr ystafell ers dros awr (arhosodd yr ystafell ar 18 °C neu'n uwch). Gallai ei droi i lawr neu "
+          "i ffwrdd bryd hynny arbed hyd at {saving_year} dros dymor y gwresogi."},
+    Entry{"energy_fridge_ageing",
+          "Your {device}'s compressor now runs {duty_now}% of the time, up from {duty_before}% {weeks} weeks ago: "
+          "about {extra_kwh} kWh ({saving_year}) a year more. Check the door seal and defrost it; if it is old, a new "
+          "efficient one may pay for itself.",
+          "Mae cywasgydd eich {device} bellach yn rhedeg {duty_now}% o'r amser, i fyny o {duty_before}% {weeks} "
+          "wythnos yn ôl: tua {extra_kwh} kWh ({saving_year}) y flwyddyn yn fwy. Gwiriwch sêl y drws a'i ddadrewi; os "
+          "yw'n hen, gall un newydd effeithlon dalu amdano'i hun."},
+    // Rule of care: a cold room gets help, never "heat less" (energy_advice.h).
+    Entry{"energy_cold_home_wales",
+          "{room} was below {threshold} °C for {hours} hours in the last {days} days while someone was at home "
+          "(lowest {min_c} °C). Keeping warm matters for health: please heat it to at least {threshold} °C. Free help "
+          "with heating costs and home improvements: Nest, 0808 808 2244 (nest.gov.wales); ask your energy supplier "
+          "about the Warm Home Discount.",
+          "Roedd {room} o dan {threshold} °C am {hours} awr yn ystod y {days} diwrnod diwethaf tra oedd rhywun gartref "
+          "(isaf {min_c} °C). Mae cadw'n gynnes yn bwysig i'ch iechyd: cynheswch yr ystafell i {threshold} °C o leiaf. "
+          "Help am ddim gyda chostau gwresogi a gwella'r cartref: Nyth, 0808 808 2244 (nest.gov.wales); gofynnwch i'ch "
+          "cyflenwr ynni am y Gostyngiad Cartrefi Cynnes."},
+    Entry{"energy_cold_home_gb",
+          "{room} was below {threshold} °C for {hours} hours in the last {days} days while someone was at home "
+          "(lowest {min_c} °C). Keeping warm matters for health: please heat it to at least {threshold} °C. For help "
+          "with heating costs ask your energy supplier about the Warm Home Discount, and your council or Citizens "
+          "Advice about other support.",
+          "Roedd {room} o dan {threshold} °C am {hours} awr yn ystod y {days} diwrnod diwethaf tra oedd rhywun gartref "
+          "(isaf {min_c} °C). Mae cadw'n gynnes yn bwysig i'ch iechyd: cynheswch yr ystafell i {threshold} °C o leiaf. "
+          "Am help gyda chostau gwresogi, gofynnwch i'ch cyflenwr ynni am y Gostyngiad Cartrefi Cynnes, ac i'ch cyngor "
+          "neu Cyngor ar Bopeth am gymorth arall."},
+    Entry{"energy_fuel_poverty_share",
+          "Energy costs this home about {cost_year} a year, {share_low} to {share_high} of the household's income. "
+          "Spending more than {threshold} counts as fuel poverty in Wales: Nest can help, 0808 808 2244.",
+          "Mae ynni'n costio tua {cost_year} y flwyddyn i'r cartref hwn, {share_low} i {share_high} o incwm yr "
+          "aelwyd. Mae gwario mwy na {threshold} yn cyfrif fel tlodi tanwydd yng Nghymru: gall Nyth helpu, "
+          "0808 808 2244."},
+    // --- end energy ---
+    // --- dashboard UI (ui.*; dashboard/www/): every word the TV, carer and setup pages show. Placeholders
+    // are filled in the browser (common.js). Welsh pending review by a fluent speaker, as above.
+    // One entry per line so a translator can review them side by side.
     // clang-format off
     Entry{"ui.common.loading", "Loading…", "Yn llwytho…"},
     Entry{"ui.common.error", "Something went wrong: {error}", "Aeth rhywbeth o'i le: {error}"},
@@ -208,6 +271,7 @@ constexpr std::array CATALOGUE = {
           "Dim ond gweinyddwr all reoli cyfrifon."},
     Entry{"ui.setup.open_carer", "Open the carer view", "Agor yr olwg gofalwr"},
     // clang-format on
+    // --- end dashboard UI ---
 };
 
 const Entry* find(std::string_view key) {
