@@ -87,8 +87,12 @@ std::string Alerting::alert_topic(const std::string& id) const {
 
 void Alerting::reconfigure(const rules::RulesConfig& config) {
   auto open = engine_->alerts().open_alerts();
+  const auto learned = wellbeing_state();  // a reload must not restart the routine's warm-up
+  const bool away = engine_->wellbeing() != nullptr && engine_->wellbeing()->away();
   engine_ = std::make_unique<rules::RuleEngine>(config, *facts_);
   engine_->restore(std::move(open));
+  if (learned) (void)restore_wellbeing(*learned);
+  if (away) (void)engine_->set_away(true);
   spdlog::info("alerts: {} rules active, {} open alert(s) kept", engine_->rule_count(), open_alerts().size());
 }
 
@@ -237,6 +241,27 @@ void Alerting::handle_event(const rules::AlertEvent& e) {
   }
   publish_(alert_topic(a.id), alert_to_json(a).dump(), true);
   if (listener_) listener_(a);
+}
+
+void Alerting::set_away(bool away, core::TimePoint now) {
+  (void)now;  // the engine's clock is the last reading or tick
+  handle(engine_->set_away(away));
+}
+
+std::optional<std::string> Alerting::wellbeing_state() const {
+  if (engine_->wellbeing() == nullptr) return std::nullopt;
+  return engine_->wellbeing()->save_state().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+core::Result<void> Alerting::restore_wellbeing(const std::string& state) {
+  const auto j = nlohmann::json::parse(state, nullptr, false);
+  if (j.is_discarded()) return core::Error{"saved wellbeing state is not JSON"};
+  return engine_->restore_wellbeing(j);
+}
+
+std::optional<std::string> Alerting::routine_json() const {
+  if (engine_->wellbeing() == nullptr) return std::nullopt;
+  return engine_->wellbeing()->routine_to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 core::Alert Alerting::request_callback(const std::string& who, core::TimePoint now) {

@@ -40,6 +40,12 @@ class Alerting {
   void set_listener(std::function<void(const core::Alert&)> listener) { listener_ = std::move(listener); }
   // The householder pressed "ask for a call back": an info alert for the carers (one open at a time).
   core::Alert request_callback(const std::string& who, core::TimePoint now);
+  // Wellbeing (rules/wellbeing_rule.h): the householder's away switch, the learned state to save and
+  // restore (JSON text; nullopt while wellbeing is disabled) and the routine to show.
+  void set_away(bool away, core::TimePoint now);
+  std::optional<std::string> wellbeing_state() const;
+  core::Result<void> restore_wellbeing(const std::string& state);
+  std::optional<std::string> routine_json() const;
   void set_clock_synchronised(std::optional<bool> synchronised) { engine_->set_clock_synchronised(synchronised); }
 
   // New rules from a reloaded config; open alerts carry over, conditions in progress start again.

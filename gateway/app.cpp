@@ -110,6 +110,7 @@ struct App::Impl {
   std::unique_ptr<dashboard::HttpServer> http;
   ApiContext api;
   bool stopping = false;
+  std::uint64_t maintenance_runs = 0;
 
   std::string status_topic() const { return "hearth/" + config.home_id + "/status"; }
 
@@ -185,6 +186,7 @@ struct App::Impl {
       flush();  // rollups must see every reading of the minutes they close
       if (auto r = store->maintain(core::now_ms()); !r)
         spdlog::error("store: maintenance failed: {}", r.error().message);
+      if (++maintenance_runs % 10 == 0) save_wellbeing();
       arm_maintenance_timer(std::chrono::seconds{60});
     });
   }
@@ -197,6 +199,24 @@ struct App::Impl {
       alerting->on_tick(core::now_ms());
       arm_rules_timer();
     });
+  }
+
+  // The learned routine survives restarts: saved in the settings table every 10 min and at stop.
+  void restore_wellbeing() {
+    if (auto state = store->setting("wellbeing_state")) {
+      if (auto r = alerting->restore_wellbeing(*state); !r)
+        spdlog::warn("wellbeing: saved routine not restored ({}); learning starts again", r.error().message);
+      else
+        spdlog::info("wellbeing: learned routine restored");
+    }
+    if (store->setting("away").value_or("0") == "1") alerting->set_away(true, core::now_ms());
+  }
+
+  void save_wellbeing() {
+    auto state = alerting ? alerting->wellbeing_state() : std::nullopt;
+    if (!state) return;
+    if (auto r = store->set_setting("wellbeing_state", *state); !r)
+      spdlog::error("wellbeing: cannot save the learned routine: {}", r.error().message);
   }
 
   core::Result<void> open_accounts() {
@@ -310,6 +330,7 @@ struct App::Impl {
     outbox_timer.cancel();
     reload_signal.cancel();
     if (http) http->stop();
+    save_wellbeing();
     flush();
     if (mqtt) mqtt->stop();  // publishes "offline" (retained) before disconnecting
     io.stop();
@@ -342,6 +363,7 @@ struct App::Impl {
           if (mqtt) mqtt->publish(topic, payload, 1, retain);
         },
         config.rules);
+    restore_wellbeing();
     if (auto n = alerting->restore(); n)
       spdlog::info("alerts: {} open alert(s) restored", *n);
     else

@@ -2,6 +2,7 @@
 // and for replaying recorded traffic through the gateway's pipeline and rules (`hearth replay`).
 #include <unistd.h>
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -15,6 +16,7 @@
 #include "gateway/config.h"
 #include "gateway/replay.h"
 #include "gateway/store.h"
+#include "rules/wellbeing_rule.h"
 
 namespace {
 
@@ -60,6 +62,34 @@ std::unique_ptr<Store> open_store(const std::string& path) {
 std::string actor() {
   const char* user = std::getenv("USER");
   return std::string("cli:") + (user != nullptr ? user : std::to_string(::getuid()));
+}
+
+int show_routine(const std::string& db, const std::string& config_path, bool as_json) {
+  rules::RulesConfig rules = rules::default_rules_config();
+  if (!config_path.empty()) {
+    auto cfg = gateway::load_config_file(config_path);
+    if (!cfg) {
+      std::cerr << "hearth: " << cfg.error().message << "\n";
+      return 2;
+    }
+    rules = cfg->rules;
+  }
+  auto store = open_store(db);
+  const auto state = store->setting("wellbeing_state");
+  if (!state) {
+    std::cerr << "hearth: no learned routine saved in " << db << " yet (hearthd saves it every 10 min)\n";
+    return 1;
+  }
+  rules::WellbeingRule rule(rules.wellbeing, rules.utc_offset);
+  const auto j = nlohmann::json::parse(*state, nullptr, false);
+  if (auto r = rule.restore_state(j); j.is_discarded() || !r) {
+    std::cerr << "hearth: the saved routine cannot be read\n";
+    return 1;
+  }
+  const auto routine = rule.routine_to_json();
+  std::cout << (as_json ? routine.dump(2) + "\n" : rules::routine_to_text(routine));
+  store->audit(actor(), "view_routine", "");
+  return 0;
 }
 
 int list_devices(const std::string& db) {
@@ -179,9 +209,16 @@ int main(int argc, char** argv) {
       ->required();
   rep->add_option("--config", config_path, "home.yaml (devices, rooms, rules); defaults without");
   rep->add_option("--tick", tick, "rule tick of simulated time, e.g. 30s, 500ms, 1m")->capture_default_str();
+  bool routine_as_json = false;
+  auto* routine = cli.add_subcommand("routine",
+                                     "the learned daily routine (wellbeing) as hearthd last saved it (every 10 min "
+                                     "and at stop); --config applies the home's wellbeing settings");
+  routine->add_option("--config", config_path, "home.yaml");
+  routine->add_flag("--json", routine_as_json, "print JSON (as GET /api/v1/routine)");
   CLI11_PARSE(cli, argc, argv);
 
   if (*rep) return run_replay(input, config_path, tick);
+  if (*routine) return show_routine(db, config_path, routine_as_json);
 
   const auto res = *gateway::resolution_from_string(resolution);
   if (*devices) return list_devices(db);

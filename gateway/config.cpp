@@ -300,9 +300,9 @@ rules::ThresholdRuleConfig parse_threshold(const Parser& p, const YAML::Node& n,
 
 void parse_rules(const Parser& p, const YAML::Node& n, rules::RulesConfig& r) {
   using std::chrono::minutes;
-  p.only_keys(
-      n, "rules",
-      {"utc_offset_min", "thresholds", "safety", "appliance_left_on", "inactivity", "night_door", "device_health"});
+  p.only_keys(n, "rules",
+              {"utc_offset_min", "thresholds", "safety", "appliance_left_on", "inactivity", "night_door",
+               "device_health", "wellbeing"});
   if (n["utc_offset_min"])
     r.utc_offset = minutes{p.integer(n["utc_offset_min"], "rules.utc_offset_min", -14 * 60, 14 * 60)};
   if (n["thresholds"]) {
@@ -354,6 +354,28 @@ void parse_rules(const Parser& p, const YAML::Node& n, rules::RulesConfig& r) {
     if (a["kinds"]) c.kinds = p.strings(a["kinds"], "rules.night_door.kinds");
     if (a["rooms"]) c.rooms = p.strings(a["rooms"], "rules.night_door.rooms");
     if (a["severity"]) c.severity = parse_severity(p, a["severity"], "rules.night_door.severity");
+  }
+  if (const auto& a = n["wellbeing"]) {
+    p.only_keys(a, "rules.wellbeing", {"enabled", "window_days", "warmup_days", "sensitivity"});
+    auto& c = r.wellbeing;
+    if (a["enabled"]) c.enabled = p.boolean(a["enabled"], "rules.wellbeing.enabled");
+    if (a["window_days"])
+      c.window_days = static_cast<int>(p.integer(a["window_days"], "rules.wellbeing.window_days", 7, 90));
+    if (a["warmup_days"])
+      c.warmup_days = static_cast<int>(p.integer(a["warmup_days"], "rules.wellbeing.warmup_days", 3, 60));
+    if (c.warmup_days > c.window_days)
+      p.fail(a["warmup_days"] ? a["warmup_days"] : a, "rules.wellbeing.warmup_days", "must not exceed window_days");
+    if (a["sensitivity"]) {
+      const auto v = p.str(a["sensitivity"], "rules.wellbeing.sensitivity");
+      if (v == "low")
+        c.sensitivity = rules::Sensitivity::low;
+      else if (v == "normal")
+        c.sensitivity = rules::Sensitivity::normal;
+      else if (v == "high")
+        c.sensitivity = rules::Sensitivity::high;
+      else
+        p.fail(a["sensitivity"], "rules.wellbeing.sensitivity", "expected low, normal or high");
+    }
   }
   if (const auto& a = n["device_health"]) {
     p.only_keys(a, "rules.device_health",

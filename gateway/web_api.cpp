@@ -172,6 +172,7 @@ HttpResponse home_setting(const HttpRequest& req, ApiContext& ctx, const Princip
       return json_error(400, "body: {\"away\": true|false}");
     const bool away = body["away"].get<bool>();
     if (auto r = ctx.store->set_setting("away", away ? "1" : "0"); !r) return json_error(500, r.error().message);
+    if (ctx.alerting != nullptr) ctx.alerting->set_away(away, ctx.now());  // no learned alerts while away
     ctx.store->audit(who.name, away ? "away_on" : "away_off", "");
   } else {
     const auto lang = string_field(body, "language");
@@ -304,6 +305,21 @@ std::string home_summary_json(const ApiContext& ctx) {
   if (ctx.alerting != nullptr) {
     for (const auto& a : ctx.alerting->open_alerts()) alerts.push_back(alert_to_json(a));
   }
+  json wellbeing = nullptr;
+  if (ctx.alerting != nullptr) {
+    if (auto routine = ctx.alerting->routine_json()) {
+      const auto r = json::parse(*routine, nullptr, false);
+      bool concern = false;  // an open learned alert: the TV never says "all is well" then
+      for (const auto& a : ctx.alerting->open_alerts()) concern = concern || a.kind == "wellbeing";
+      json score = nullptr;
+      if (r.is_object() && r.contains("scores") && r["scores"].is_array() && !r["scores"].empty())
+        score = r["scores"].back().value("score", json(nullptr));
+      wellbeing = {{"warming_up", r.is_object() ? r.value("warming_up", true) : true},
+                   {"away", r.is_object() && r.value("away", false)},
+                   {"all_is_well", !concern},
+                   {"score", score}};
+    }
+  }
   return json{{"home_id", ctx.config->home_id},
               {"language", ctx.store->setting("language").value_or("en")},
               {"away", ctx.store->setting("away").value_or("0") == "1"},
@@ -313,7 +329,7 @@ std::string home_summary_json(const ApiContext& ctx) {
               {"devices_offline", offline},
               {"energy", nullptr},
               {"advice", json::array()},
-              {"wellbeing", nullptr}}
+              {"wellbeing", wellbeing}}
       .dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -325,7 +341,7 @@ std::optional<HttpResponse> handle_web_api(const HttpRequest& req, ApiContext& c
   if (p == "/api/v1/catalogue") return catalogue(req);
   const bool web = p == "/api/v1/home" || p == "/api/v1/home/away" || p == "/api/v1/home/language" ||
                    p == "/api/v1/callback" || p == "/api/v1/events" || p == "/api/v1/audit" || p == "/api/v1/users" ||
-                   p.rfind("/api/v1/users/", 0) == 0;
+                   p.rfind("/api/v1/users/", 0) == 0 || p == "/api/v1/routine";
   if (!web) return std::nullopt;
   if (!who) return json_error(401, "not logged in");
   if (p == "/api/v1/home") {
@@ -345,6 +361,16 @@ std::optional<HttpResponse> handle_web_api(const HttpRequest& req, ApiContext& c
     if (req.method != "POST") return json_error(405, "method not allowed");
     if (!may_act_for_home(who)) return json_error(403, "only the householder changes this");
     return home_setting(req, ctx, *who);
+  }
+  if (p == "/api/v1/routine") {
+    if (req.method != "GET") return json_error(405, "method not allowed");
+    if (who->role == Role::tv) return json_error(401, "not logged in");
+    ctx.store->audit(who->name, "view_routine", "");  // health-like data: every view is recorded
+    auto routine = ctx.alerting != nullptr ? ctx.alerting->routine_json() : std::nullopt;
+    HttpResponse r;
+    r.body = routine ? *routine : R"({"enabled":false})";
+    r.headers.emplace_back("Cache-Control", "no-store");
+    return r;
   }
   if (p == "/api/v1/callback") {
     if (req.method != "POST") return json_error(405, "method not allowed");

@@ -200,3 +200,40 @@ TEST_F(AlertingActions, AnUnknownClockStatusRaisesNothing) {
   alerting_->on_tick(at(5h));
   EXPECT_TRUE(open_with_rule("clock_unsynchronised").empty());
 }
+
+TEST_F(AlertingActions, WellbeingStateSurvivesARestartAndAReloadKeepsAway) {
+  make_alerting();
+  // A few days of a kettle in the morning, so there is something learned to lose.
+  Device* kettle = add_device("tasmota:kettle", "Kitchen", "kettle");
+  (void)kettle;
+  for (int day = 0; day < 3; ++day) {
+    const auto morning = at(std::chrono::hours{24 * day + 8});
+    alerting_->on_reading({"tasmota:kettle", core::Metric::power_w, 2000.0, morning});
+    alerting_->on_reading({"tasmota:kettle", core::Metric::power_w, 0.0, morning + 3min});
+    for (auto t = 0min; t < 24h; t += 30min) alerting_->on_tick(at(std::chrono::hours{24 * day}) + t);
+  }
+  const auto saved = alerting_->wellbeing_state();
+  ASSERT_TRUE(saved.has_value());
+  const auto routine = nlohmann::json::parse(*alerting_->routine_json());
+  EXPECT_FALSE(routine["away"].get<bool>());
+
+  // A restarted gateway restores what was learned.
+  make_alerting();
+  ASSERT_TRUE(alerting_->restore_wellbeing(*saved).has_value());
+  EXPECT_EQ(nlohmann::json::parse(*alerting_->wellbeing_state()), nlohmann::json::parse(*saved));
+  EXPECT_FALSE(alerting_->restore_wellbeing("not json").has_value());
+
+  // Away, then a config reload (SIGHUP builds a new engine): still away, still learned.
+  alerting_->set_away(true, at(72h));
+  alerting_->reconfigure(rules::default_rules_config());
+  EXPECT_TRUE(nlohmann::json::parse(*alerting_->routine_json())["away"].get<bool>());
+  EXPECT_EQ(nlohmann::json::parse(*alerting_->wellbeing_state())["days"], nlohmann::json::parse(*saved)["days"]);
+}
+
+TEST_F(AlertingActions, WellbeingCanBeTurnedOff) {
+  auto c = rules::default_rules_config();
+  c.wellbeing.enabled = false;
+  make_alerting(c);
+  EXPECT_FALSE(alerting_->wellbeing_state().has_value());
+  EXPECT_FALSE(alerting_->routine_json().has_value());
+}

@@ -260,3 +260,17 @@ TEST(Config, WebhookRefusesPlainHttpOffThisMachineAndWeakSecrets) {
             std::string::npos);
   EXPECT_NE(parse_error("consent: {raw_readings: true}").find("consent.raw_readings"), std::string::npos);
 }
+
+TEST(Config, WellbeingSettings) {
+  const auto c = parse_ok("rules:\n  wellbeing: {window_days: 28, warmup_days: 10, sensitivity: low}\n");
+  EXPECT_EQ(c.rules.wellbeing.window_days, 28);
+  EXPECT_EQ(c.rules.wellbeing.warmup_days, 10);
+  EXPECT_EQ(c.rules.wellbeing.sensitivity, hearth::rules::Sensitivity::low);
+  EXPECT_TRUE(c.rules.wellbeing.enabled);
+  EXPECT_FALSE(parse_ok("rules:\n  wellbeing: {enabled: false}\n").rules.wellbeing.enabled);
+  EXPECT_NE(parse_error("rules:\n  wellbeing: {sensitivity: paranoid}\n").find("rules.wellbeing.sensitivity"),
+            std::string::npos);
+  EXPECT_NE(parse_error("rules:\n  wellbeing: {window_days: 10, warmup_days: 14}\n").find("warmup_days"),
+            std::string::npos);
+  EXPECT_NE(parse_error("rules:\n  wellbeing: {margin: 5}\n").find("rules.wellbeing.margin"), std::string::npos);
+}

@@ -331,3 +331,26 @@ TEST_F(WebApiTest, StaticFilesAreServedFromTheEmbeddedTableOnly) {
   EXPECT_EQ(header(call("GET", "/", "", "", "", "127.0.0.1"), "Location"), "/tv/");
   EXPECT_EQ(header(call("GET", "/"), "Location"), "/carer/");
 }
+
+TEST_F(WebApiTest, TheRoutineIsForCarersAndTheHouseholderAndEveryViewIsAudited) {
+  const Login admin = setup_admin();
+  const Login carer = add_and_login(admin, "carer1", "carer");
+  EXPECT_EQ(call("GET", "/api/v1/routine").status, 401);
+  EXPECT_EQ(call("GET", "/api/v1/routine", "", "", "", "127.0.0.1").status, 401) << "not on the TV";
+  const auto r = call("GET", "/api/v1/routine", "", carer.cookie);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto routine = json::parse(r.body);
+  EXPECT_TRUE(routine["warming_up"].get<bool>());
+  EXPECT_FALSE(routine["away"].get<bool>());
+  // Away from the TV reaches the learned checks.
+  EXPECT_EQ(call("POST", "/api/v1/home/away", R"({"away":true})", "", "tv-csrf-0123456789", "127.0.0.1").status, 200);
+  EXPECT_TRUE(json::parse(call("GET", "/api/v1/routine", "", carer.cookie).body)["away"].get<bool>());
+  const auto home = json::parse(call("GET", "/api/v1/home", "", "", "", "127.0.0.1").body);
+  ASSERT_TRUE(home["wellbeing"].is_object());
+  EXPECT_TRUE(home["wellbeing"]["warming_up"].get<bool>()) << "the TV shows no 'all is well' before it has learned";
+  EXPECT_TRUE(home["wellbeing"]["away"].get<bool>());
+  const auto log = json::parse(call("GET", "/api/v1/audit", "", admin.cookie).body)["entries"];
+  int views = 0;
+  for (const auto& e : log) views += e["action"] == "view_routine" && e["actor"] == "carer1" ? 1 : 0;
+  EXPECT_EQ(views, 2);
+}
