@@ -209,6 +209,10 @@ void Alerting::switch_off_failed(const std::string& device_id, const std::string
 }
 
 void Alerting::handle(const rules::EngineOutput& out) {
+  for (const auto& a : out.activity) {
+    store_.save_activity(ActivityRow{core::to_epoch_ms(a.start), core::to_epoch_ms(a.end),
+                                     std::string(rules::to_string(a.kind)), a.device_id, a.room, a.device_kind});
+  }
   if (out.events.empty() && out.switch_offs.empty()) return;
   for (const auto& e : out.events) {
     store_.save_alert(e.alert.id, std::string(core::to_string(e.alert.state)), std::string(rules::to_string(e.type)),

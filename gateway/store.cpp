@@ -17,7 +17,7 @@ constexpr std::int64_t DAY_MS = 86'400'000;
 constexpr std::int64_t OUTBOX_KEEP_DAYS = 30;
 
 // Numbered migrations; index i takes the schema from version i to i+1. Never edit a shipped one.
-constexpr std::array<std::string_view, 5> MIGRATIONS = {
+constexpr std::array<std::string_view, 6> MIGRATIONS = {
     R"sql(
 CREATE TABLE series (
   id INTEGER PRIMARY KEY,
@@ -149,6 +149,19 @@ CREATE TABLE sessions (
 );
 CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 )sql",
+    // 6: activity events derived by the wellbeing rules (kettle used, in the kitchen, front door
+    // opened, out of the home), kept as long as raw readings. Health-like data: never leaves the home.
+    R"sql(
+CREATE TABLE activity_events (
+  start_ms INTEGER NOT NULL,
+  end_ms INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  room TEXT NOT NULL,
+  device_kind TEXT NOT NULL,
+  PRIMARY KEY (start_ms, kind, device_id, room)
+) WITHOUT ROWID;
+)sql",
 };
 
 std::string series_key(const std::string& device_id, core::Metric metric) {
@@ -178,7 +191,8 @@ struct Store::Impl {
   };
   std::vector<AlertRow> queued_alerts;
   std::vector<OutboxMessage> queued_outbox;
-  Stmt upsert_alert, insert_alert_event, insert_outbox;
+  std::vector<ActivityRow> queued_activity;
+  Stmt upsert_alert, insert_alert_event, insert_outbox, insert_activity;
   Stmt insert_audit;
   Stmt upsert_latest;
   Stmt insert_reading, insert_series, select_series, upsert_device, upsert_counter;
@@ -230,6 +244,9 @@ struct Store::Impl {
           prep(insert_alert_event, "INSERT INTO alert_events (ts_ms, alert_id, type, body) VALUES (?, ?, ?, ?)"),
           prep(insert_outbox,
                "INSERT OR IGNORE INTO outbox (channel, message_id, payload, created_ms) VALUES (?, ?, ?, ?)"),
+          prep(insert_activity,
+               "INSERT OR IGNORE INTO activity_events (start_ms, end_ms, kind, device_id, room, device_kind) "
+               "VALUES (?, ?, ?, ?, ?, ?)"),
           prep(insert_audit, "INSERT INTO audit_log (ts_ms, actor, action, target) VALUES (?, ?, ?, ?)"),
           prep(upsert_counter,
                "INSERT OR REPLACE INTO energy_counters (device_id, total_kwh, last_raw_kwh, last_ts_ms, "
@@ -386,6 +403,26 @@ core::Result<std::vector<std::string>> Store::open_alerts() const {
   return out;
 }
 
+void Store::save_activity(ActivityRow row) { impl_->queued_activity.push_back(std::move(row)); }
+
+core::Result<std::vector<ActivityRow>> Store::activity(std::int64_t from_ms, std::int64_t to_ms,
+                                                       std::size_t limit) const {
+  auto q = Stmt::prepare(impl_->db.get(),
+                         "SELECT start_ms, end_ms, kind, device_id, room, device_kind FROM activity_events "
+                         "WHERE start_ms >= ? AND start_ms < ? ORDER BY start_ms LIMIT ?");
+  if (!q) return q.error();
+  q->bind(1, from_ms).bind(2, to_ms).bind(3, static_cast<std::int64_t>(limit));
+  std::vector<ActivityRow> out;
+  while (true) {
+    auto row = q->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    out.push_back({q->column_int(0), q->column_int(1), q->column_text(2), q->column_text(3), q->column_text(4),
+                   q->column_text(5)});
+  }
+  return out;
+}
+
 void Store::enqueue(OutboxMessage message) { impl_->queued_outbox.push_back(std::move(message)); }
 
 core::Result<std::optional<OutboxMessage>> Store::outbox_head(const std::string& channel) const {
@@ -469,7 +506,7 @@ std::size_t Store::pending() const { return impl_->queued.size(); }
 core::Result<void> Store::flush() {
   Impl& s = *impl_;
   if (s.queued.empty() && s.queued_devices.empty() && s.queued_counters.empty() && s.queued_audit.empty() &&
-      s.queued_alerts.empty() && s.queued_outbox.empty()) {
+      s.queued_alerts.empty() && s.queued_outbox.empty() && s.queued_activity.empty()) {
     return {};
   }
   if (auto r = sqlite::exec(s.db.get(), "BEGIN IMMEDIATE"); !r) {
@@ -534,6 +571,18 @@ core::Result<void> Store::flush() {
       return fail(w.error());
     }
   }
+  for (const auto& a : s.queued_activity) {
+    if (auto w = s.insert_activity.bind(1, a.start_ms)
+                     .bind(2, a.end_ms)
+                     .bind(3, a.kind)
+                     .bind(4, a.device_id)
+                     .bind(5, a.room)
+                     .bind(6, a.device_kind)
+                     .run();
+        !w) {
+      return fail(w.error());
+    }
+  }
   for (const auto& a : s.queued_audit) {
     if (auto w = s.insert_audit.bind(1, a.ts_ms).bind(2, a.actor).bind(3, a.action).bind(4, a.target).run(); !w) {
       return fail(w.error());
@@ -550,6 +599,7 @@ core::Result<void> Store::flush() {
   s.queued_audit.clear();
   s.queued_alerts.clear();
   s.queued_outbox.clear();
+  s.queued_activity.clear();
   stats_.pending = 0;
   return {};
 }
@@ -578,7 +628,8 @@ core::Result<std::size_t> Store::maintain(core::TimePoint now) {
        {s.delete_before("readings", "ts_ms", raw_cut), s.delete_before("rollup_minute", "bucket_ms", minute_cut),
         s.delete_before("rollup_hour", "bucket_ms", now_ms - s.config.hour_retention_days * DAY_MS),
         s.delete_before("audit_log", "ts_ms", now_ms - s.config.hour_retention_days * DAY_MS),
-        s.prune_outbox(now_ms - OUTBOX_KEEP_DAYS * DAY_MS)}) {
+        s.prune_outbox(now_ms - OUTBOX_KEEP_DAYS * DAY_MS),
+        s.delete_before("activity_events", "start_ms", now_ms - s.config.raw_retention_days * DAY_MS)}) {
     if (!r) {
       (void)sqlite::exec(s.db.get(), "ROLLBACK");
       return r.error();

@@ -47,6 +47,16 @@ struct OutboxMessage {
   std::int64_t next_attempt_ms = 0;
 };
 
+// One activity event from the wellbeing rules (rules/activity.h), as stored (migration 6).
+struct ActivityRow {
+  std::int64_t start_ms = 0;
+  std::int64_t end_ms = 0;
+  std::string kind;  // appliance_use, room_presence, entrance_door, fridge_door, contact, out_of_home
+  std::string device_id;
+  std::string room;
+  std::string device_kind;
+};
+
 enum class OutboxState : std::uint8_t { pending, delivered, rejected, expired };
 
 struct OutboxCounts {
@@ -70,7 +80,7 @@ struct StoreStats {
 
 class Store {
  public:
-  static constexpr int SCHEMA_VERSION = 5;
+  static constexpr int SCHEMA_VERSION = 6;
 
   static core::Result<std::unique_ptr<Store>> open(const StoreConfig& config);
   ~Store();
@@ -99,6 +109,10 @@ class Store {
   core::Result<void> outbox_retry_at(std::int64_t seq, int attempts, std::int64_t next_attempt_ms,
                                      const std::string& error);
   core::Result<OutboxCounts> outbox_counts(const std::string& channel) const;
+
+  // Activity events, written with the next flush; kept as long as raw readings.
+  void save_activity(ActivityRow row);
+  core::Result<std::vector<ActivityRow>> activity(std::int64_t from_ms, std::int64_t to_ms, std::size_t limit) const;
 
   // Home settings changed from the dashboard (language, away, consent), written at once.
   std::optional<std::string> setting(const std::string& key) const;

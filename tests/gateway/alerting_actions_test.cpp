@@ -237,3 +237,22 @@ TEST_F(AlertingActions, WellbeingCanBeTurnedOff) {
   EXPECT_FALSE(alerting_->wellbeing_state().has_value());
   EXPECT_FALSE(alerting_->routine_json().has_value());
 }
+
+TEST_F(AlertingActions, ActivityEventsAreStored) {
+  make_alerting();
+  add_device("tasmota:kettle", "Kitchen", "kettle");
+  alerting_->on_reading({"tasmota:kettle", core::Metric::power_w, 2000.0, at(8h)});
+  alerting_->on_reading({"tasmota:kettle", core::Metric::power_w, 0.0, at(8h + 3min)});
+  alerting_->on_tick(at(8h + 5min));
+  ASSERT_TRUE(store_->flush().has_value());
+  const auto rows = store_->activity(0, std::numeric_limits<std::int64_t>::max(), 100);
+  ASSERT_TRUE(rows.has_value());
+  const auto use = std::find_if(rows->begin(), rows->end(), [](const ActivityRow& r) {
+    return r.kind == "appliance_use" && r.device_id == "tasmota:kettle";
+  });
+  ASSERT_NE(use, rows->end()) << rows->size() << " activity rows";
+  EXPECT_EQ(use->start_ms, T0 + 8 * 3'600'000);
+  EXPECT_EQ(use->end_ms, T0 + 8 * 3'600'000 + 3 * 60'000);
+  EXPECT_EQ(use->room, "Kitchen");
+  EXPECT_EQ(use->device_kind, "kettle");
+}
