@@ -26,6 +26,7 @@ struct Principal {
   bool cookie = false;        // authenticated by the session cookie: state changes need CSRF
   std::string csrf_token;     // what X-CSRF-Token must carry (cookie sessions and the TV)
   std::string session_token;  // the cookie value, for logout
+  User account;               // cookie sessions: the account as read for this request
 };
 
 struct ApiContext {

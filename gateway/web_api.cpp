@@ -143,11 +143,8 @@ HttpResponse session(const HttpRequest& req, ApiContext& ctx, const std::optiona
       : who->name == "api"
           ? json{{"username", "api"}, {"display_name", "API client"}, {"role", "admin"}, {"language", "en"}}
           : json::object();
-  if (!user.empty()) return json_response({{"user", user}, {"csrf_token", who->csrf_token}});
-  // A session's user is re-read so a language change shows at once.
-  auto s = ctx.accounts->session(who->session_token, ctx.now());
-  if (!s) return json_error(401, "not logged in");
-  return json_response({{"user", user_json(s->user)}, {"csrf_token", s->csrf_token}});
+  // A session's account was read afresh for this request, so a language change shows at once.
+  return json_response({{"user", user.empty() ? user_json(who->account) : user}, {"csrf_token", who->csrf_token}});
 }
 
 const char* room_state(double temperature_c) {
@@ -161,9 +158,9 @@ bool may_act_for_home(const std::optional<Principal>& who) {
   return who && (who->role == Role::tv || who->role == Role::householder || who->role == Role::admin);
 }
 
-void announce_home(ApiContext& ctx) {
-  if (ctx.live) ctx.live("home", home_summary_json(ctx));
-}
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+json home_summary(const ApiContext& ctx);
 
 HttpResponse home_setting(const HttpRequest& req, ApiContext& ctx, const Principal& who) {
   const auto body = json::parse(req.body, nullptr, false);
@@ -181,8 +178,9 @@ HttpResponse home_setting(const HttpRequest& req, ApiContext& ctx, const Princip
     if (who.cookie && ctx.accounts != nullptr) (void)ctx.accounts->set_language(who.name, *lang);
     ctx.store->audit(who.name, "language", *lang);
   }
-  announce_home(ctx);
-  return json_response(json::parse(home_summary_json(ctx)));
+  const json summary = home_summary(ctx);  // built once: for the live feed and for the answer
+  if (ctx.live) ctx.live("home", dump(summary));
+  return json_response(summary);
 }
 
 HttpResponse catalogue(const HttpRequest& req) {
@@ -267,22 +265,24 @@ std::optional<Principal> resolve_principal(const HttpRequest& req, ApiContext& c
     // No token configured: nobody gets in this way (no default credentials).
     if (!token.empty() && header->size() > PREFIX.size() && header->compare(0, PREFIX.size(), PREFIX) == 0 &&
         token_equals(std::string_view(*header).substr(PREFIX.size()), token)) {
-      return Principal{"api", Role::admin, false, "", ""};
+      return Principal{"api", Role::admin, false, "", "", {}};
     }
     return std::nullopt;  // a wrong token is never silently downgraded to the TV
   }
   if (const auto cookie = cookie_value(req, COOKIE); cookie && ctx.accounts != nullptr) {
     if (auto s = ctx.accounts->session(*cookie, ctx.now())) {
-      return Principal{s->user.username, s->user.role, true, s->csrf_token, *cookie};
+      return Principal{s->user.username, s->user.role, true, s->csrf_token, *cookie, s->user};
     }
   }
   if (ctx.tv_from_loopback && is_loopback(req.remote_address) && !ctx.tv_csrf_token.empty()) {
-    return Principal{"tv", Role::tv, false, ctx.tv_csrf_token, ""};
+    return Principal{"tv", Role::tv, false, ctx.tv_csrf_token, "", {}};
   }
   return std::nullopt;
 }
 
-std::string home_summary_json(const ApiContext& ctx) {
+namespace {
+
+json home_summary(const ApiContext& ctx) {
   json rooms = json::array();
   json offline = json::array();
   std::int64_t last_activity_ms = 0;
@@ -302,15 +302,17 @@ std::string home_summary_json(const ApiContext& ctx) {
     rooms.push_back({{"room", room}, {"temperature_c", v.first}, {"ts_ms", v.second}, {"state", room_state(v.first)}});
   }
   json alerts = json::array();
+  bool concern = false;  // an open learned alert: the TV never says "all is well" then
   if (ctx.alerting != nullptr) {
-    for (const auto& a : ctx.alerting->open_alerts()) alerts.push_back(alert_to_json(a));
+    for (const auto& a : ctx.alerting->open_alerts()) {
+      alerts.push_back(alert_to_json(a));
+      concern = concern || a.kind == "wellbeing";
+    }
   }
   json wellbeing = nullptr;
   if (ctx.alerting != nullptr) {
     if (auto routine = ctx.alerting->routine_json()) {
       const auto r = json::parse(*routine, nullptr, false);
-      bool concern = false;  // an open learned alert: the TV never says "all is well" then
-      for (const auto& a : ctx.alerting->open_alerts()) concern = concern || a.kind == "wellbeing";
       json score = nullptr;
       if (r.is_object() && r.contains("scores") && r["scores"].is_array() && !r["scores"].empty())
         score = r["scores"].back().value("score", json(nullptr));
@@ -329,9 +331,12 @@ std::string home_summary_json(const ApiContext& ctx) {
               {"devices_offline", offline},
               {"energy", nullptr},
               {"advice", json::array()},
-              {"wellbeing", wellbeing}}
-      .dump(-1, ' ', false, json::error_handler_t::replace);
+              {"wellbeing", wellbeing}};
 }
+
+}  // namespace
+
+std::string home_summary_json(const ApiContext& ctx) { return dump(home_summary(ctx)); }
 
 std::optional<HttpResponse> handle_web_api(const HttpRequest& req, ApiContext& ctx,
                                            const std::optional<Principal>& who) {

@@ -69,14 +69,7 @@ class AlertsE2E : public ::testing::Test {
     return json{};
   }
 
-  json alert_from_api(const std::string& id) {
-    const json all = api_get(http_port_, "/api/v1/alerts", TOKEN);  // kept alive for the loop
-    if (!all.contains("alerts")) return json{};
-    for (const auto& a : all["alerts"]) {
-      if (a["id"] == id) return a;
-    }
-    return json{};
-  }
+  json alert_from_api(const std::string& id) { return api_alert(http_port_, TOKEN, id); }
 
   TempDir dir_;
   std::unique_ptr<MosquittoBroker> broker_;

@@ -54,14 +54,7 @@ class WebhookE2E : public ::testing::Test {
         wait_until([&] { return api_get(http_port_, "/api/v1/health", TOKEN)["mqtt"]["connected"] == true; }, 15s));
   }
 
-  json alert_from_api(const std::string& id) {
-    const json all = api_get(http_port_, "/api/v1/alerts", TOKEN);
-    if (!all.contains("alerts")) return json{};
-    for (const auto& a : all["alerts"]) {
-      if (a["id"] == id) return a;
-    }
-    return json{};
-  }
+  json alert_from_api(const std::string& id) { return api_alert(http_port_, TOKEN, id); }
 
   static void expect_signed(const hearth::dashboard::HttpRequest& r) {
     const auto ts = r.header("x-hearth-timestamp");

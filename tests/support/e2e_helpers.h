@@ -63,6 +63,16 @@ inline nlohmann::json api_device(std::uint16_t port, const std::string& token, c
   return nlohmann::json{};
 }
 
+// One alert from /api/v1/alerts (open and recent), or null JSON.
+inline nlohmann::json api_alert(std::uint16_t port, const std::string& token, const std::string& id) {
+  const nlohmann::json all = api_get(port, "/api/v1/alerts", token);  // kept alive for the loop
+  if (!all.contains("alerts")) return nlohmann::json{};
+  for (const auto& a : all["alerts"]) {
+    if (a["id"] == id) return a;
+  }
+  return nlohmann::json{};
+}
+
 // First column of the first row of `sql` on the database file, read-only; "" when there is none.
 inline std::string db_scalar(const std::string& db_path, const std::string& sql) {
   sqlite3* db = nullptr;
