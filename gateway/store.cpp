@@ -197,6 +197,26 @@ struct Store::Impl {
   Stmt upsert_latest;
   Stmt insert_reading, insert_series, select_series, upsert_device, upsert_counter;
 
+  // Alert rows, their lifecycle events and outbox messages, inside the caller's transaction.
+  core::Result<void> write_alerts() {
+    for (const auto& a : queued_alerts) {
+      if (auto w = upsert_alert.bind(1, a.id).bind(2, a.state).bind(3, a.updated_ms).bind(4, a.body).run(); !w) {
+        return w.error();
+      }
+      if (auto w = insert_alert_event.bind(1, a.updated_ms).bind(2, a.id).bind(3, a.type).bind(4, a.body).run(); !w) {
+        return w.error();
+      }
+    }
+    for (const auto& m : queued_outbox) {
+      if (auto w =
+              insert_outbox.bind(1, m.channel).bind(2, m.message_id).bind(3, m.payload).bind(4, m.created_ms).run();
+          !w) {
+        return w.error();
+      }
+    }
+    return {};
+  }
+
   core::Result<void> migrate() {
     auto q = Stmt::prepare(db.get(), "PRAGMA user_version");
     if (!q) return q.error();
@@ -556,21 +576,7 @@ core::Result<void> Store::flush() {
       s.upsert_counter.bind_null(5);
     if (auto w = s.upsert_counter.bind(6, c.pending_ts_ms).run(); !w) return fail(w.error());
   }
-  for (const auto& a : s.queued_alerts) {
-    if (auto w = s.upsert_alert.bind(1, a.id).bind(2, a.state).bind(3, a.updated_ms).bind(4, a.body).run(); !w) {
-      return fail(w.error());
-    }
-    if (auto w = s.insert_alert_event.bind(1, a.updated_ms).bind(2, a.id).bind(3, a.type).bind(4, a.body).run(); !w) {
-      return fail(w.error());
-    }
-  }
-  for (const auto& m : s.queued_outbox) {
-    if (auto w =
-            s.insert_outbox.bind(1, m.channel).bind(2, m.message_id).bind(3, m.payload).bind(4, m.created_ms).run();
-        !w) {
-      return fail(w.error());
-    }
-  }
+  if (auto w = s.write_alerts(); !w) return fail(w.error());
   for (const auto& a : s.queued_activity) {
     if (auto w = s.insert_activity.bind(1, a.start_ms)
                      .bind(2, a.end_ms)
@@ -601,6 +607,27 @@ core::Result<void> Store::flush() {
   s.queued_outbox.clear();
   s.queued_activity.clear();
   stats_.pending = 0;
+  return {};
+}
+
+core::Result<void> Store::flush_alerts() {
+  Impl& s = *impl_;
+  if (s.queued_alerts.empty() && s.queued_outbox.empty()) return {};
+  if (auto r = sqlite::exec(s.db.get(), "BEGIN IMMEDIATE"); !r) {
+    ++stats_.write_errors;
+    return r;
+  }
+  auto w = s.write_alerts();
+  if (w) w = sqlite::exec(s.db.get(), "COMMIT");
+  if (!w) {
+    (void)sqlite::exec(s.db.get(), "ROLLBACK");
+    ++stats_.write_errors;
+    return w;  // still queued: the next flush() or flush_alerts() retries
+  }
+  ++stats_.commits;
+  ++stats_.alert_commits;
+  s.queued_alerts.clear();
+  s.queued_outbox.clear();
   return {};
 }
 

@@ -72,6 +72,7 @@ enum class Resolution : std::uint8_t { raw, minute, hour };
 struct StoreStats {
   std::uint64_t readings_committed = 0;
   std::uint64_t commits = 0;
+  std::uint64_t alert_commits = 0;       // of which flush_alerts()
   std::uint64_t duplicates_ignored = 0;  // same series and millisecond already stored
   std::uint64_t write_errors = 0;
   std::int64_t last_commit_ms = 0;
@@ -119,6 +120,10 @@ class Store {
   core::Result<void> set_setting(const std::string& key, const std::string& value);
 
   core::Result<void> flush();  // one transaction for everything queued
+  // Only the queued alerts and outbox messages, in their own small transaction: an alert is
+  // durable before it is announced without waiting for the readings queued since the last group
+  // commit (those follow within commit_interval, as always).
+  core::Result<void> flush_alerts();
   std::size_t pending() const;
   const StoreStats& stats() const { return stats_; }
 

@@ -58,6 +58,38 @@ TEST(Store, ReadingsAreQueuedUntilFlushAndSurviveReopen) {
   EXPECT_DOUBLE_EQ(latest->front().second.value, 13.5);
 }
 
+TEST(Store, FlushAlertsCommitsAlertsAndOutboxButLeavesReadingsQueued) {
+  test::TempDir dir;
+  const auto path = dir.file("h.db");
+  {
+    auto s = open(path);
+    s->append(reading("tasmota:a", core::Metric::power_w, 12.5, T0));
+    s->save_alert("smoke:x", "raised", "raised", T0, R"({"id":"smoke:x"})");
+    s->enqueue(OutboxMessage{0, "webhook", "m-1", "{}", T0, 0, 0});
+    ASSERT_TRUE(s->flush_alerts().has_value());
+    EXPECT_EQ(s->pending(), 1u);
+    EXPECT_EQ(s->stats().alert_commits, 1u);
+    EXPECT_EQ(s->open_alerts()->size(), 1u);
+    ASSERT_TRUE(s->outbox_head("webhook")->has_value());
+    EXPECT_TRUE(s->readings("tasmota:a", core::Metric::power_w, 0, T0 * 2, Resolution::raw, 10)->empty());
+    ASSERT_TRUE(s->flush_alerts().has_value());  // nothing queued: no transaction
+    EXPECT_EQ(s->stats().alert_commits, 1u);
+    ASSERT_TRUE(s->flush().has_value());
+    EXPECT_EQ(s->readings("tasmota:a", core::Metric::power_w, 0, T0 * 2, Resolution::raw, 10)->size(), 1u);
+    // The alert was not written a second time by the group commit.
+  }
+  auto s = open(path);
+  EXPECT_EQ(s->open_alerts()->size(), 1u);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT count(*) FROM alert_events", -1, &st, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), 1);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
 TEST(Store, SameSeriesAndMillisecondIsStoredOnce) {
   test::TempDir dir;
   auto s = open(dir.file("h.db"));
