@@ -44,6 +44,10 @@ struct ApiContext {
   std::string tv_csrf_token;                 // per process; the TV reads it from GET /api/v1/session
   // Live updates to dashboards (SSE channel "live"): event name and JSON data.
   std::function<void(std::string_view event, const std::string& data)> live;
+  // The setup page (gateway/setup_api.cpp): the App re-reads the dashboard's overrides and applies
+  // them (devices, rules, consent); and erases the home's history (store and learned routine).
+  std::function<void()> overrides_changed;
+  std::function<core::Result<ErasedCounts>()> erase_history;
   core::TimePoint started{};
   std::function<core::TimePoint()> now = core::now_ms;
 };
@@ -56,6 +60,9 @@ dashboard::HttpResponse handle_api(const dashboard::HttpRequest& request, ApiCon
 std::optional<Principal> resolve_principal(const dashboard::HttpRequest& request, ApiContext& ctx);
 std::optional<dashboard::HttpResponse> handle_web_api(const dashboard::HttpRequest& request, ApiContext& ctx,
                                                       const std::optional<Principal>& who);
+// gateway/setup_api.cpp: devices, consent, rule settings, export and erasure of the home's data.
+std::optional<dashboard::HttpResponse> handle_setup_api(const dashboard::HttpRequest& request, ApiContext& ctx,
+                                                        const std::optional<Principal>& who);
 // The TV's summary of the home (GET /api/v1/home), also pushed as the "home" live event.
 std::string home_summary_json(const ApiContext& ctx);
 bool is_loopback(const std::string& address);

@@ -28,6 +28,7 @@
 #include "gateway/alerting.h"
 #include "gateway/api.h"
 #include "gateway/device_registry.h"
+#include "gateway/home_settings.h"
 #include "gateway/mqtt_client.h"
 #include "gateway/outbox.h"
 #include "gateway/pipeline.h"
@@ -109,6 +110,7 @@ struct App::Impl {
   std::unique_ptr<OutboxSender> webhook_sender;
   std::unique_ptr<dashboard::HttpServer> http;
   ApiContext api;
+  HomeOverrides home_overrides;  // the setup page's changes on top of the YAML (gateway/home_settings.h)
   bool stopping = false;
   std::uint64_t maintenance_runs = 0;
 
@@ -154,6 +156,14 @@ struct App::Impl {
     api.tv_csrf_token = random_token();
     api.live = [this](std::string_view event, const std::string& data) {
       if (http) http->publish("live", event, data);
+    };
+    api.overrides_changed = [this] { apply_overrides(); };
+    api.erase_history = [this]() -> core::Result<ErasedCounts> {
+      auto n = store->erase_history();
+      if (!n) return n.error();
+      alerting->reconfigure(effective_rules(config, home_overrides), false);  // learned from what was erased
+      spdlog::warn("store: the householder's history was erased ({} readings, {} alerts)", n->readings, n->alerts);
+      return n;
     };
     api.started = core::now_ms();
     http = std::make_unique<dashboard::HttpServer>(
@@ -232,14 +242,24 @@ struct App::Impl {
     return {};
   }
 
+  // The dashboard's devices, rules and consent over the YAML's, after a change on either side.
+  void apply_overrides() {
+    home_overrides = load_overrides(*store);
+    registry.apply_settings(effective_devices(config, home_overrides));
+    alerting->reconfigure(effective_rules(config, home_overrides));
+    apply_consent();
+  }
+
+  void apply_consent() {
+    const ConsentConfig consent = effective_consent(config, home_overrides);
+    alerting->set_outbox_consent(consent.alerts);
+    if (!consent.alerts && !config.webhook.url.empty()) {
+      spdlog::warn("consent: the householder has not agreed to alerts leaving the home: none are sent");
+    }
+  }
+
   void start_webhook() {
     if (config.webhook.url.empty()) return;
-    if (!config.consent.alerts) {
-      spdlog::warn(
-          "webhook: configured, but the householder has not agreed to alerts leaving the home "
-          "(consent.alerts: false): nothing is sent");
-      return;
-    }
     webhook = std::make_unique<WebhookTransport>(config.webhook,
                                                  [this](std::function<void()> fn) { net::post(io, std::move(fn)); });
     const OutboxPolicy policy{config.webhook.retry_min, config.webhook.retry_max, config.webhook.give_up_after};
@@ -302,19 +322,17 @@ struct App::Impl {
     }
     if (next->mqtt.url != config.mqtt.url || next->store.path != config.store.path ||
         next->http.address != config.http.address || next->http.port != config.http.port ||
-        next->home_id != config.home_id || next->webhook.url != config.webhook.url ||
-        next->consent.alerts != config.consent.alerts) {
-      spdlog::warn(
-          "config reload: mqtt, store, http, home_id, webhook and consent changes take effect after a restart");
+        next->home_id != config.home_id || next->webhook.url != config.webhook.url) {
+      spdlog::warn("config reload: mqtt, store, http, home_id and webhook changes take effect after a restart");
     }
+    config.consent = next->consent;
     config.devices = next->devices;
     config.ingest = next->ingest;
     config.log_level = next->log_level;
     if (!next->http.api_token.empty()) config.http.api_token = next->http.api_token;
-    registry.apply_settings(config.devices);
     pipeline->set_config(config.ingest);
     config.rules = next->rules;
-    alerting->reconfigure(config.rules);
+    apply_overrides();
     spdlog::set_level(spdlog::level::from_str(config.log_level));
     spdlog::info("config reloaded from {} ({} devices configured)", config_path, config.devices.size());
   }
@@ -351,7 +369,8 @@ struct App::Impl {
       config.http.api_token = *token;
     }
     drivers.emplace(drivers::DriverSet::make_default(config.drivers));
-    registry.apply_settings(config.devices);
+    home_overrides = load_overrides(*store);
+    registry.apply_settings(effective_devices(config, home_overrides));
     pipeline = std::make_unique<Pipeline>(*drivers, *store, registry, config.ingest,
                                           [this](const std::string& filter) { mqtt->subscribe(filter); });
     if (auto r = pipeline->restore(); !r)
@@ -362,7 +381,7 @@ struct App::Impl {
         [this](const std::string& topic, const std::string& payload, bool retain) {
           if (mqtt) mqtt->publish(topic, payload, 1, retain);
         },
-        config.rules);
+        effective_rules(config, home_overrides));
     restore_wellbeing();
     if (auto n = alerting->restore(); n)
       spdlog::info("alerts: {} open alert(s) restored", *n);
@@ -372,6 +391,7 @@ struct App::Impl {
     alerting->set_command_builder(
         [this](const std::string& device_id, bool on) { return drivers->relay_command(device_id, on); });
     start_webhook();
+    apply_consent();
     alerting->set_listener([this](const core::Alert& a) {
       if (http)
         http->publish("live", "alert", alert_to_json(a).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));

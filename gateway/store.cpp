@@ -1,5 +1,7 @@
 #include "gateway/store.h"
 
+#include <spdlog/spdlog.h>
+
 #include <array>
 #include <unordered_map>
 
@@ -781,6 +783,62 @@ core::Result<std::int64_t> Store::database_bytes() const {
   auto row = q->step();
   if (!row) return row.error();
   return q->column_int(0);
+}
+
+core::Result<std::vector<AlertEventRow>> Store::alert_events(std::int64_t from_ms, std::size_t limit) const {
+  auto q = Stmt::prepare(impl_->db.get(),
+                         "SELECT ts_ms, alert_id, type, body FROM alert_events WHERE ts_ms >= ? ORDER BY id LIMIT ?");
+  if (!q) return q.error();
+  q->bind(1, from_ms).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<AlertEventRow> out;
+  while (true) {
+    auto row = q->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    out.push_back({q->column_int(0), q->column_text(1), q->column_text(2), q->column_text(3)});
+  }
+  return out;
+}
+
+core::Result<ErasedCounts> Store::erase_history() {
+  if (auto r = flush(); !r) return r.error();
+  sqlite3* db = impl_->db.get();
+  ErasedCounts n;
+  const auto run = [db](const char* sql, std::int64_t* count) -> core::Result<void> {
+    if (auto r = sqlite::exec(db, sql); !r) return r;
+    if (count != nullptr) *count += sqlite3_changes(db);
+    return {};
+  };
+  if (auto r = sqlite::exec(db, "PRAGMA secure_delete = ON"); !r) return r.error();
+  if (auto r = sqlite::exec(db, "BEGIN IMMEDIATE"); !r) return r.error();
+  const std::pair<const char*, std::int64_t*> steps[] = {
+      {"DELETE FROM readings", &n.readings},
+      {"DELETE FROM rollup_minute", &n.rollups},
+      {"DELETE FROM rollup_hour", &n.rollups},
+      {"DELETE FROM latest", nullptr},
+      {"DELETE FROM activity_events", &n.activity},
+      {"DELETE FROM alert_events WHERE alert_id IN (SELECT id FROM alerts WHERE state = 'resolved')", &n.alert_events},
+      {"DELETE FROM alerts WHERE state = 'resolved'", &n.alerts},
+      {"DELETE FROM outbox WHERE state <> 'pending'", &n.outbox},
+      {"DELETE FROM settings WHERE key = 'wellbeing_state'", nullptr},
+  };
+  for (const auto& [sql, count] : steps) {
+    if (auto r = run(sql, count); !r) {
+      (void)sqlite::exec(db, "ROLLBACK");
+      (void)sqlite::exec(db, "PRAGMA secure_delete = OFF");
+      return r.error();
+    }
+  }
+  auto done = sqlite::exec(db, "COMMIT");
+  if (!done) (void)sqlite::exec(db, "ROLLBACK");
+  (void)sqlite::exec(db, "PRAGMA secure_delete = OFF");
+  if (!done) return done.error();
+  // Old page images stay in the WAL until a checkpoint copies them over: overwrite them now.
+  if (auto r = sqlite::exec(db, "PRAGMA wal_checkpoint(TRUNCATE)"); !r) {
+    spdlog::warn("store: erased, but the WAL checkpoint failed ({}); it happens at the next checkpoint",
+                 r.error().message);
+  }
+  return n;
 }
 
 std::string_view migration_sql(std::size_t version) {

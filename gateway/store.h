@@ -57,6 +57,24 @@ struct ActivityRow {
   std::string device_kind;
 };
 
+// One lifecycle event of an alert, as stored (migration 3): the alert's JSON after the event.
+struct AlertEventRow {
+  std::int64_t ts_ms = 0;
+  std::string alert_id;
+  std::string type;
+  std::string body;
+};
+
+// What erase_history() removed, by kind of row.
+struct ErasedCounts {
+  std::int64_t readings = 0;
+  std::int64_t rollups = 0;
+  std::int64_t activity = 0;
+  std::int64_t alerts = 0;
+  std::int64_t alert_events = 0;
+  std::int64_t outbox = 0;
+};
+
 enum class OutboxState : std::uint8_t { pending, delivered, rejected, expired };
 
 struct OutboxCounts {
@@ -118,6 +136,15 @@ class Store {
   // Home settings changed from the dashboard (language, away, consent), written at once.
   std::optional<std::string> setting(const std::string& key) const;
   core::Result<void> set_setting(const std::string& key, const std::string& value);
+
+  // Every lifecycle event from from_ms on, oldest first (the householder's data export).
+  core::Result<std::vector<AlertEventRow>> alert_events(std::int64_t from_ms, std::size_t limit) const;
+  // The householder's erasure: readings, rollups and latest values, activity, resolved alerts with
+  // their events, finished outbox messages and the learned routine (setting wellbeing_state), with
+  // SQLite's secure_delete on and the WAL truncated so the bytes are overwritten, not just
+  // unlinked. Kept: open alerts (someone may need help now) and pending outbox messages, devices,
+  // accounts, settings and the audit log (who did what, no readings). Flushes the queue first.
+  core::Result<ErasedCounts> erase_history();
 
   core::Result<void> flush();  // one transaction for everything queued
   // Only the queued alerts and outbox messages, in their own small transaction: an alert is
