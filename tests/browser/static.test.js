@@ -23,6 +23,9 @@ const DYNAMIC_KEYS = [
   ...['raised', 'notified', 'acknowledged', 'resolved'].map((s) => `ui.alert.state.${s}`),
   ...['householder', 'carer', 'coordinator', 'admin'].map((r) => `ui.role.${r}`),
   ...['warm', 'ok', 'cool', 'cold'].map((s) => `ui.room.state.${s}`),
+  // appliance_kinds() in gateway/config.cpp; a C++ test checks each has its ui.kind.* entry
+  ...['kettle', 'fridge', 'tv', 'heater', 'cooker', 'microwave', 'washing_machine', 'medical', 'lamp', 'other'].map(
+    (k) => `ui.kind.${k}`),
 ];
 
 // The ui.* entries of rules/messages.cpp: key -> {en, cy}.

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gateway/store.h"
+#include "rules/messages.h"
 #include "support/temp_dir.h"
 
 using namespace hearth;
@@ -73,6 +74,14 @@ TEST(HomeSettings, UnreadableStoredValuesFallBackToTheYaml) {
   EXPECT_EQ(o.devices.at("c:d").name, "ok");
   EXPECT_FALSE(o.rules.wellbeing_sensitivity.has_value());
   EXPECT_FALSE(effective_consent(config, o).alerts);
+}
+
+TEST(HomeSettings, EveryApplianceKindHasALabelInBothLanguages) {
+  for (const auto& kind : appliance_kinds()) {
+    for (auto lang : {rules::Language::en, rules::Language::cy}) {
+      EXPECT_TRUE(rules::has_message("ui.kind." + kind, lang)) << kind;
+    }
+  }
 }
 
 TEST(HomeSettings, DeviceSettingsJsonIsStrict) {
