@@ -4,11 +4,17 @@
 // Threading: everything runs on the daemon's single io_context thread. The handler is called
 // on that thread, and every member function must be called from it too (or before run()).
 // Beast stays inside http_server.cpp (pimpl) because it costs ~15 s per translation unit.
+//
+// HTTPS: with Options::tls set, the same server speaks TLS 1.2/1.3 only (ECDHE + AEAD ciphers)
+// and adds Strict-Transport-Security. A plain HTTP request to that port gets a redirect to https
+// (GET/HEAD with a valid Host) or a 400, never a hang; anything else that is not a TLS handshake,
+// and every handshake that fails or times out (read_timeout), is counted and logged.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -34,6 +40,21 @@ class HttpServer {
     std::size_t max_connections = 64;                 // beyond: 503 and close
     std::size_t sse_queue_limit = 256;                // SSE messages a subscriber may lag behind
     std::chrono::seconds sse_heartbeat_interval{15};  // comment lines keep proxies from timing out
+    // HTTPS when set: a PEM certificate (chain) and its unencrypted PEM key. start() fails when
+    // they cannot be loaded or do not match.
+    struct Tls {
+      std::string cert_file;
+      std::string key_file;
+    };
+    std::optional<Tls> tls;
+    // Called on the io_context thread for events worth a log line (a failed TLS handshake, plain
+    // HTTP on the TLS port). The caller rate-limits; may be empty.
+    std::function<void(const std::string& message)> log_warning;
+  };
+  struct Stats {
+    std::uint64_t tls_handshakes = 0;          // completed
+    std::uint64_t tls_handshake_failures = 0;  // failed, timed out, or not TLS at all
+    std::uint64_t plain_http_on_tls = 0;       // plain HTTP requests to the TLS port (answered in plain HTTP)
   };
   // Called on the io_context thread for every well-formed request. Exceptions become a 500.
   // It may call publish() and stop(), but must not destroy the server.
@@ -52,6 +73,7 @@ class HttpServer {
 
   // Open connections, including SSE streams.
   std::size_t connection_count() const;
+  Stats stats() const;
   // SSE streams currently subscribed to `channel`.
   std::size_t subscriber_count(std::string_view channel) const;
 
