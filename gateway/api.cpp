@@ -92,6 +92,11 @@ HttpResponse health(const ApiContext& ctx) {
         {"jumps_back", c.clock_jumps_back},
         {"jumps_forward", c.clock_jumps_forward}}},
   };
+  body["tls"] = {{"enabled", !ctx.tls_fingerprint_sha256.empty()}};
+  if (!ctx.tls_fingerprint_sha256.empty()) {
+    body["tls"]["fingerprint_sha256"] = ctx.tls_fingerprint_sha256;
+    body["tls"]["handshake_failures"] = ctx.tls_handshake_failures ? ctx.tls_handshake_failures() : 0;
+  }
   return json_response(body);
 }
 
@@ -256,6 +261,10 @@ HttpResponse metrics(const ApiContext& ctx) {
   gauge("hearth_devices", "Devices known.", static_cast<double>(ctx.registry->size()));
   gauge("hearth_mqtt_connected", "1 when connected to the broker.", m.connected ? 1.0 : 0.0);
   counter("hearth_mqtt_connection_losses_total", "Lost broker connections.", m.connection_losses);
+  if (ctx.tls_handshake_failures) {
+    counter("hearth_http_tls_handshake_failures_total", "Dashboard TLS handshakes that failed or timed out.",
+            ctx.tls_handshake_failures());
+  }
   if (!ctx.outbox_channels.empty()) {
     out << "# HELP hearth_outbox_messages Messages that must leave the home, by channel and state.\n"
            "# TYPE hearth_outbox_messages gauge\n";

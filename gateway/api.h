@@ -50,6 +50,11 @@ struct ApiContext {
   std::function<core::Result<ErasedCounts>()> erase_history;
   core::TimePoint started{};
   std::function<core::TimePoint()> now = core::now_ms;
+  // hearthd's own HTTPS (http.tls): the certificate's SHA-256 fingerprint, which the TV's setup
+  // screen and /api/v1/health show so that people can check what their phone is shown (empty:
+  // plain HTTP), and the handshakes that failed so far.
+  std::string tls_fingerprint_sha256;
+  std::function<std::uint64_t()> tls_handshake_failures;
 };
 
 // Everything hearthd serves: the web UI's files, the JSON API and /metrics.

@@ -27,8 +27,10 @@
 #include "gateway/alert_json.h"
 #include "gateway/alerting.h"
 #include "gateway/api.h"
+#include "gateway/dashboard_tls.h"
 #include "gateway/device_registry.h"
 #include "gateway/home_settings.h"
+#include "gateway/log_limiter.h"
 #include "gateway/mqtt_client.h"
 #include "gateway/outbox.h"
 #include "gateway/pipeline.h"
@@ -111,6 +113,7 @@ struct App::Impl {
   std::unique_ptr<dashboard::HttpServer> http;
   ApiContext api;
   HomeOverrides home_overrides;  // the setup page's changes on top of the YAML (gateway/home_settings.h)
+  LogLimiter http_log_limiter;   // failed TLS handshakes: one line a minute per kind
   bool stopping = false;
   std::uint64_t maintenance_runs = 0;
 
@@ -166,13 +169,27 @@ struct App::Impl {
       return n;
     };
     api.started = core::now_ms();
+    if (config.http.tls.enabled) {
+      auto tls = prepare_dashboard_tls(config);
+      if (!tls) return tls.error();
+      opts.tls = dashboard::HttpServer::Options::Tls{tls->cert_file, tls->key_file};
+      api.tls_fingerprint_sha256 = tls->certificate.fingerprint_sha256;
+      api.tls_handshake_failures = [this] { return http ? http->stats().tls_handshake_failures : 0; };
+    }
+    opts.log_warning = [this](const std::string& message) {
+      std::uint64_t suppressed = 0;
+      const std::string key = message.find("handshake") != std::string::npos ? "handshake" : "other";
+      if (http_log_limiter.allow(key, std::chrono::steady_clock::now(), &suppressed))
+        spdlog::warn("{} ({} more like it not logged)", message, suppressed);
+    };
     http = std::make_unique<dashboard::HttpServer>(
         io, opts, [this](const dashboard::HttpRequest& req) { return handle_api(req, api); });
     auto port = http->start();
     if (!port)
       return core::Error{"http: cannot listen on " + config.http.address + ":" + std::to_string(config.http.port) +
                          ": " + port.error().message};
-    spdlog::info("http: API on http://{}:{}/api/v1/health", config.http.address, *port);
+    spdlog::info("http: API on {}://{}:{}/api/v1/health", config.http.tls.enabled ? "https" : "http",
+                 config.http.address, *port);
     return {};
   }
 
@@ -236,8 +253,8 @@ struct App::Impl {
     if (accounts->setup_required()) {
       // No account yet and no default password: this code, shown here and on the box's own
       // screen, is the only way to create the first (admin) account. A new one on every start.
-      spdlog::warn("FIRST-RUN SETUP CODE: {}  (open http://<this box>:{}/setup/ and enter it; shown on the TV too)",
-                   accounts->setup_code(), config.http.port);
+      spdlog::warn("FIRST-RUN SETUP CODE: {}  (open {}://<this box>:{}/setup/ and enter it; shown on the TV too)",
+                   accounts->setup_code(), config.http.tls.enabled ? "https" : "http", config.http.port);
     }
     return {};
   }

@@ -165,7 +165,16 @@ void parse_store(const Parser& p, const YAML::Node& n, StoreConfig& s) {
 }
 
 void parse_http(const Parser& p, const YAML::Node& n, HttpConfig& h) {
-  p.only_keys(n, "http", {"address", "port", "api_token", "api_token_file", "tv_from_loopback", "secure_cookies"});
+  p.only_keys(n, "http",
+              {"address", "port", "api_token", "api_token_file", "tv_from_loopback", "secure_cookies", "tls"});
+  if (const auto& t = n["tls"]) {
+    p.only_keys(t, "http.tls", {"enabled", "cert_file", "key_file"});
+    if (t["enabled"]) h.tls.enabled = p.boolean(t["enabled"], "http.tls.enabled");
+    if (t["cert_file"]) h.tls.cert_file = p.str(t["cert_file"], "http.tls.cert_file");
+    if (t["key_file"]) h.tls.key_file = p.str(t["key_file"], "http.tls.key_file");
+    if (h.tls.cert_file.empty() != h.tls.key_file.empty())
+      p.fail(t, "http.tls", "give both cert_file and key_file, or neither (a self-signed pair is made)");
+  }
   if (n["secure_cookies"]) h.secure_cookies = p.boolean(n["secure_cookies"], "http.secure_cookies");
   if (n["tv_from_loopback"]) h.tv_from_loopback = p.boolean(n["tv_from_loopback"], "http.tv_from_loopback");
   if (n["address"]) h.address = p.str(n["address"], "http.address");
@@ -559,6 +568,7 @@ core::Result<GatewayConfig> finalise_config(GatewayConfig c, const Overrides& o)
   if (const char* token = std::getenv("HEARTH_API_TOKEN"); token != nullptr && *token != '\0') {
     c.http.api_token = token;
   }
+  if (c.http.tls.enabled) c.http.secure_cookies = true;  // cookies never travel over plain HTTP
   if (!valid_home_id(c.home_id))
     return Error{c.source + ": home_id: use 1-64 letters, digits, '-' or '_' (not v1, v2, ...: reserved for firmware)"};
   if (c.mqtt.client_id.empty()) c.mqtt.client_id = "hearthd-" + c.home_id;
@@ -595,7 +605,11 @@ std::vector<std::string> describe_config(const GatewayConfig& c) {
           " retention_days raw/minute/hour=" + std::to_string(c.store.raw_retention_days) + "/" +
           std::to_string(c.store.minute_retention_days) + "/" + std::to_string(c.store.hour_retention_days) +
           " synchronous=" + (c.store.synchronous_full ? "full" : "normal"),
-      "http: " + c.http.address + ":" + std::to_string(c.http.port) + " api_token=" + secret(c.http.api_token),
+      "http: " + c.http.address + ":" + std::to_string(c.http.port) + " api_token=" + secret(c.http.api_token) +
+          " tls=" +
+          (!c.http.tls.enabled            ? std::string("off")
+           : c.http.tls.cert_file.empty() ? std::string("on (self-signed)")
+                                          : "on cert_file=" + c.http.tls.cert_file),
       "ingest: max_payload_bytes=" + std::to_string(c.ingest.max_payload_bytes) +
           " duplicate_window_ms=" + std::to_string(c.ingest.duplicate_window.count()),
       "drivers: z2m_base_topic=" + c.drivers.z2m_base_topic + " ha_discovery_prefix=" + c.drivers.ha_discovery_prefix,

@@ -52,7 +52,14 @@ struct HttpConfig {
   // off when a reverse proxy on the box forwards outside requests (they would look local).
   bool tv_from_loopback = true;
   // Behind a TLS-terminating proxy: session cookies get Secure (never sent over plain HTTP).
-  bool secure_cookies = false;
+  bool secure_cookies = false;  // forced on by tls.enabled
+  // hearthd's own HTTPS (dashboard/http_server.h). Without cert_file/key_file hearthd makes a
+  // self-signed pair on first start: <store dir>/tls/hearthd.crt and hearthd.key.
+  struct Tls {
+    bool enabled = false;
+    std::string cert_file;  // PEM; give both or neither
+    std::string key_file;   // PEM, unencrypted
+  } tls;
 };
 
 struct IngestConfig {

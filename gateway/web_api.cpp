@@ -74,6 +74,8 @@ HttpResponse setup(const HttpRequest& req, ApiContext& ctx) {
     json out{{"setup_required", ctx.accounts->setup_required()}};
     // The code is shown on the box's own screen only; anyone else must be told it.
     if (ctx.accounts->setup_required() && is_loopback(req.remote_address)) out["code"] = ctx.accounts->setup_code();
+    // Public (any client can read the certificate itself): the TV shows it for phones to compare.
+    if (!ctx.tls_fingerprint_sha256.empty()) out["tls_fingerprint_sha256"] = ctx.tls_fingerprint_sha256;
     return json_response(out);
   }
   if (req.method != "POST") return json_error(405, "method not allowed");

@@ -181,6 +181,10 @@ constexpr std::array CATALOGUE = {
     Entry{"ui.tv.setup.heading", "Welcome to Hearth", "Croeso i Hearth"},
     Entry{"ui.tv.setup.instruction", "To set up, open {url} on a phone and enter this code:",
           "I osod, agorwch {url} ar ffôn a rhowch y cod hwn:"},
+    Entry{"ui.tv.setup.fingerprint",
+          "The phone may warn about this box's certificate. Go on only if its SHA-256 fingerprint is:",
+          "Efallai y bydd y ffôn yn rhybuddio am dystysgrif y blwch hwn. Ewch ymlaen dim ond os mai hwn yw ei "
+          "olion bys SHA-256:"},
     Entry{"ui.tv.setup.waiting", "This screen changes once setup is done.",
           "Bydd y sgrin hon yn newid ar ôl gorffen gosod."},
     Entry{"ui.tv.cards.label", "Card {n} of {total}. Left and right to change.",

@@ -274,3 +274,30 @@ TEST(Config, WellbeingSettings) {
             std::string::npos);
   EXPECT_NE(parse_error("rules:\n  wellbeing: {margin: 5}\n").find("rules.wellbeing.margin"), std::string::npos);
 }
+
+TEST(Config, HttpTls) {
+  const auto off = parse_ok("http: {port: 8443}\n");
+  EXPECT_FALSE(off.http.tls.enabled) << "off by default";
+  EXPECT_FALSE(off.http.secure_cookies);
+
+  const auto self_signed = parse_ok("http:\n  tls: {enabled: true}\n");
+  EXPECT_TRUE(self_signed.http.tls.enabled);
+  EXPECT_TRUE(self_signed.http.tls.cert_file.empty());
+  auto finalised = finalise_config(self_signed, Overrides{});
+  ASSERT_TRUE(finalised) << finalised.error().message;
+  EXPECT_TRUE(finalised->http.secure_cookies) << "TLS forces Secure cookies";
+  std::string described;
+  for (const auto& line : describe_config(*finalised)) described += line + "\n";
+  EXPECT_NE(described.find("tls=on (self-signed)"), std::string::npos) << described;
+
+  const auto own =
+      parse_ok("http:\n  tls: {enabled: true, cert_file: /etc/hearth/a.crt, key_file: /etc/hearth/a.key}\n");
+  EXPECT_EQ(own.http.tls.cert_file, "/etc/hearth/a.crt");
+  EXPECT_EQ(own.http.tls.key_file, "/etc/hearth/a.key");
+
+  EXPECT_NE(parse_error("http:\n  tls: {enabled: true, cert_file: /a.crt}\n").find("http.tls"), std::string::npos);
+  EXPECT_NE(parse_error("http:\n  tls: {enabled: yes please}\n").find("http.tls.enabled"), std::string::npos);
+  EXPECT_NE(parse_error("http:\n  tls: {enabled: true, ciphers: all}\n").find("http.tls.ciphers"), std::string::npos);
+  EXPECT_NE(parse_error("http:\n  tls: {enabled: true, cert_file: ''}\n").find("http.tls.cert_file"),
+            std::string::npos);
+}

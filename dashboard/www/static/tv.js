@@ -47,22 +47,33 @@
         return;
       }
       offline(false);
-      if (data.setup_required) showSetup(data.code || '');
+      if (data.setup_required) showSetup(data.code || '', data.tls_fingerprint_sha256 || '');
       else startHome();
     });
   }
 
-  function showSetup(code) {
+  function showSetup(code, fingerprint) {
     var render = function () {
       var url = isLoopbackPage() ? '/setup/' : window.location.protocol + '//' + window.location.host + '/setup/';
       H.byId('setup-instruction').textContent = H.t('ui.tv.setup.instruction', {url: url});
       H.byId('setup-code').textContent = code;
+      // HTTPS with a self-signed certificate: what the phone must show before anyone types a password.
+      H.byId('setup-fingerprint').textContent = fingerprintLines(fingerprint);
+      H.show(H.byId('setup-tls'), fingerprint !== '');
       H.translate(H.byId('setup'));
       showOnly('setup');
     };
     if (H.t('ui.tv.setup.heading') === 'ui.tv.setup.heading') H.loadCatalogue(H.preferredLanguage(), render);
     else render();
     setTimeout(start, SETUP_POLL_MS);
+  }
+
+  // 32 bytes in four lines of eight, as easy to compare by eye as such a thing can be.
+  function fingerprintLines(fingerprint) {
+    var bytes = fingerprint.split(':');
+    var lines = [];
+    for (var i = 0; i < bytes.length; i += 8) lines.push(bytes.slice(i, i + 8).join(':'));
+    return lines.join('\n');
   }
 
   // The box's own screen knows itself only as localhost, which is no use to a phone.
