@@ -183,8 +183,7 @@ constexpr std::array CATALOGUE = {
           "I osod, agorwch {url} ar ffôn a rhowch y cod hwn:"},
     Entry{"ui.tv.setup.fingerprint",
           "The phone may warn about this box's certificate. Go on only if its SHA-256 fingerprint is:",
-          "Efallai y bydd y ffôn yn rhybuddio am dystysgrif y blwch hwn. Ewch ymlaen dim ond os mai hwn yw ei "
-          "olion bys SHA-256:"},
+          "Gall y ffôn rybuddio am dystysgrif y blwch. Ewch ymlaen dim ond os mai dyma ei olion bys SHA-256:"},
     Entry{"ui.tv.setup.waiting", "This screen changes once setup is done.",
           "Bydd y sgrin hon yn newid ar ôl gorffen gosod."},
     Entry{"ui.tv.cards.label", "Card {n} of {total}. Left and right to change.",
