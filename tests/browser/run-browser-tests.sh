@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # ctest entry for the dashboard's browser tests (label "browser").
-# Usage: run-browser-tests.sh static|dashboard [HEARTHD] [ARTEFACT_DIR]
+# Usage: run-browser-tests.sh static|dashboard|https [HEARTHD] [ARTEFACT_DIR]
 # Exits 77 (ctest SKIP_RETURN_CODE) with a message when node, npm or chromium is missing.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-mode="${1:?static or dashboard}"
+mode="${1:?static, dashboard or https}"
 skip() { echo "SKIPPED: $*" >&2; exit 77; }
 
 command -v node >/dev/null 2>&1 || skip "node is not installed (packaging/install-deps.sh installs nodejs)"
-if [ "$mode" = dashboard ]; then
+if [ "$mode" = dashboard ] || [ "$mode" = https ]; then
   chromium="${HEARTH_CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}"
   [ -n "$chromium" ] && [ -x "$chromium" ] || skip "chromium is not installed (apt-get install chromium)"
   [ -x /usr/sbin/mosquitto ] && command -v mosquitto_pub >/dev/null 2>&1 || skip "mosquitto or mosquitto_pub missing"

@@ -5,6 +5,7 @@
 const { spawn, execFile } = require('node:child_process');
 const fs = require('node:fs');
 const http = require('node:http');
+const https = require('node:https');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
@@ -53,8 +54,9 @@ function portOpen(port) {
   });
 }
 
-// One HTTP request to hearthd on loopback; resolves {status, headers, body, json}.
-function request(port, method, urlPath, { token = API_TOKEN, body = null } = {}) {
+// One HTTP request to hearthd on loopback; resolves {status, headers, body, json}. With `ca` (PEM)
+// it is HTTPS, trusting that certificate alone.
+function request(port, method, urlPath, { token = API_TOKEN, body = null, ca = null } = {}) {
   return new Promise((resolve, reject) => {
     const headers = { Accept: 'application/json' };
     if (token) headers.Authorization = `Bearer ${token}`;
@@ -63,7 +65,8 @@ function request(port, method, urlPath, { token = API_TOKEN, body = null } = {})
       headers['Content-Type'] = 'application/json';
       headers['Content-Length'] = Buffer.byteLength(payload);
     }
-    const req = http.request({ host: '127.0.0.1', port, method, path: urlPath, headers }, (res) => {
+    const transport = ca ? https : http;
+    const req = transport.request({ host: '127.0.0.1', port, method, path: urlPath, headers, ca: ca || undefined }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk) => (text += chunk));
@@ -116,9 +119,11 @@ class Processes {
 }
 
 // Mosquitto + hearthd in a temporary directory. `devices` is the YAML block under "devices:".
+// With `tls`, hearthd serves HTTPS with the self-signed certificate it makes on first start.
 class Home {
-  constructor({ hearthd, mosquitto = '/usr/sbin/mosquitto', mosquittoPub = 'mosquitto_pub' }) {
+  constructor({ hearthd, mosquitto = '/usr/sbin/mosquitto', mosquittoPub = 'mosquitto_pub', tls = false }) {
     this.hearthd = hearthd;
+    this.tls = tls;
     this.mosquitto = mosquitto;
     this.mosquittoPub = mosquittoPub;
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-browser-'));
@@ -146,6 +151,7 @@ class Home {
         '  address: 127.0.0.1',
         `  port: ${this.httpPort}`,
         `  api_token: ${API_TOKEN}`,
+        ...(this.tls ? ['  tls: {enabled: true}'] : []),
         'devices:',
         devicesYaml,
         '',
@@ -153,6 +159,7 @@ class Home {
     );
     this.procs.start('hearthd', [this.hearthd, '--config', yaml]);
     await waitFor('hearthd to listen', () => portOpen(this.httpPort), 20000, 50);
+    if (this.tls) this.certificate = fs.readFileSync(path.join(this.dir, 'tls', 'hearthd.crt'), 'utf8');
     await waitFor(
       'hearthd to connect to the broker',
       async () => {
@@ -164,16 +171,16 @@ class Home {
   }
 
   url(p) {
-    return `http://127.0.0.1:${this.httpPort}${p}`;
+    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.httpPort}${p}`;
   }
 
   api(method, urlPath, body = null) {
-    return request(this.httpPort, method, urlPath, { body });
+    return request(this.httpPort, method, urlPath, { body, ca: this.certificate });
   }
 
   // As the TV on the box sees it: loopback, no token, no cookie.
   anonymous(method, urlPath, body = null) {
-    return request(this.httpPort, method, urlPath, { token: null, body });
+    return request(this.httpPort, method, urlPath, { token: null, body, ca: this.certificate });
   }
 
   publish(topic, payload) {
