@@ -339,6 +339,7 @@ struct App::Impl {
     }
     if (next->mqtt.url != config.mqtt.url || next->store.path != config.store.path ||
         next->http.address != config.http.address || next->http.port != config.http.port ||
+        next->http.tls.enabled != config.http.tls.enabled || next->http.tls.cert_file != config.http.tls.cert_file ||
         next->home_id != config.home_id || next->webhook.url != config.webhook.url) {
       spdlog::warn("config reload: mqtt, store, http, home_id and webhook changes take effect after a restart");
     }
