@@ -269,6 +269,7 @@ HttpResponse metrics(const ApiContext& ctx) {
         << base << "rejected\"} " << n->rejected << '\n'
         << base << "expired\"} " << n->expired << '\n';
   }
+  if (ctx.uplink_metrics) out << ctx.uplink_metrics();
   gauge("hearth_uptime_seconds", "Seconds since start.",
         static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(ctx.now() - ctx.started).count()));
   HttpResponse r;

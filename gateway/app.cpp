@@ -32,6 +32,7 @@
 #include "gateway/outbox.h"
 #include "gateway/pipeline.h"
 #include "gateway/store.h"
+#include "gateway/uplink.h"
 #include "gateway/webhook.h"
 
 namespace hearth::gateway {
@@ -107,6 +108,7 @@ struct App::Impl {
   std::unique_ptr<Accounts> accounts;
   std::unique_ptr<WebhookTransport> webhook;  // declared before its sender: destroyed after it
   std::unique_ptr<OutboxSender> webhook_sender;
+  std::unique_ptr<Uplink> uplink;
   std::unique_ptr<dashboard::HttpServer> http;
   ApiContext api;
   bool stopping = false;
@@ -246,16 +248,54 @@ struct App::Impl {
     webhook_sender = std::make_unique<OutboxSender>(
         *store, "webhook", *webhook, policy,
         [this](const OutboxMessage& m) { alerting->on_delivered(m.payload, core::now_ms()); });
-    alerting->set_outbox({"webhook"}, [this] { webhook_sender->poll(core::now_ms()); });
     api.outbox_channels.push_back("webhook");
     spdlog::info("webhook: alert events go to {}", config.webhook.url);
+  }
+
+  // The co-op uplink (gateway/uplink.h). Consent is applied here, before anything is enqueued:
+  // alert events only with consent.alerts, daily summaries only with consent.daily_summaries.
+  void start_uplink() {
+    if (config.uplink.url.empty()) return;
+    uplink = std::make_unique<Uplink>(io, config.uplink, config.consent, config.home_id, *store, *alerting,
+                                      make_paho_mqtt_client(io, uplink_mqtt_config(config.uplink), std::nullopt));
+    api.outbox_channels.push_back(UPLINK_CHANNEL);
+    api.uplink_metrics = [this] { return uplink->metrics(); };
+    if (!config.consent.alerts) {
+      spdlog::warn("uplink: the householder has not agreed to alerts leaving the home (consent.alerts: false)");
+    }
+    uplink->start();
+  }
+
+  // Alert events go to every outbox channel the householder allows, in the alert's own transaction.
+  void connect_outbox() {
+    std::vector<std::string> channels;
+    if (webhook_sender) channels.emplace_back("webhook");
+    if (uplink && config.consent.alerts) channels.emplace_back(UPLINK_CHANNEL);
+    if (channels.empty()) return;
+    alerting->set_outbox(channels, [this] { poll_outbox(); });
+  }
+
+  void poll_outbox() {
+    const auto now = core::now_ms();
+    if (webhook_sender) webhook_sender->poll(now);
+    if (uplink) uplink->poll(now);
+  }
+
+  // A completed daily summary ("energy", "wellbeing"; day YYYY-MM-DD; JSON text) for the co-op.
+  // Consent is checked by the uplink; nothing happens without an uplink.
+  bool enqueue_summary(std::string_view kind, std::string_view day, const std::string& summary_json) {
+    if (!uplink) return false;
+    if (!uplink->enqueue_summary(kind, day, summary_json, core::now_ms())) return false;
+    flush();
+    uplink->poll(core::now_ms());
+    return true;
   }
 
   void arm_outbox_timer() {
     outbox_timer.expires_after(std::chrono::seconds{1});
     outbox_timer.async_wait([this](const boost::system::error_code& ec) {
       if (ec) return;
-      if (webhook_sender) webhook_sender->poll(core::now_ms());
+      poll_outbox();
       arm_outbox_timer();
     });
   }
@@ -303,9 +343,11 @@ struct App::Impl {
     if (next->mqtt.url != config.mqtt.url || next->store.path != config.store.path ||
         next->http.address != config.http.address || next->http.port != config.http.port ||
         next->home_id != config.home_id || next->webhook.url != config.webhook.url ||
+        next->uplink.url != config.uplink.url || next->consent.daily_summaries != config.consent.daily_summaries ||
         next->consent.alerts != config.consent.alerts) {
       spdlog::warn(
-          "config reload: mqtt, store, http, home_id, webhook and consent changes take effect after a restart");
+          "config reload: mqtt, store, http, home_id, webhook, uplink and consent changes take effect after a "
+          "restart");
     }
     config.devices = next->devices;
     config.ingest = next->ingest;
@@ -332,6 +374,7 @@ struct App::Impl {
     if (http) http->stop();
     save_wellbeing();
     flush();
+    if (uplink) uplink->stop();
     if (mqtt) mqtt->stop();  // publishes "offline" (retained) before disconnecting
     io.stop();
   }
@@ -372,6 +415,8 @@ struct App::Impl {
     alerting->set_command_builder(
         [this](const std::string& device_id, bool on) { return drivers->relay_command(device_id, on); });
     start_webhook();
+    start_uplink();
+    connect_outbox();
     alerting->set_listener([this](const core::Alert& a) {
       if (http)
         http->publish("live", "alert", alert_to_json(a).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));

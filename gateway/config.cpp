@@ -442,13 +442,80 @@ void parse_webhook(const Parser& p, const YAML::Node& n, WebhookConfig& w) {
   }
 }
 
+bool uplink_id_valid(const std::string& s) {
+  if (s.empty() || s.size() > 64) return false;
+  return std::all_of(s.begin(), s.end(), [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_';
+  });
+}
+
+// Like the webhook: encrypted unless the broker is on this machine.
+bool uplink_url_allowed(const std::string& url) {
+  for (const char* tls : {"mqtts://", "ssl://"}) {
+    if (url.rfind(tls, 0) == 0) return url.size() > std::string_view(tls).size();
+  }
+  for (const char* scheme : {"mqtt://", "tcp://"}) {
+    for (const char* host : {"127.0.0.1:", "localhost:", "[::1]:"}) {
+      if (url.rfind(std::string(scheme) + host, 0) == 0) return true;
+    }
+  }
+  return false;
+}
+
+void parse_uplink(const Parser& p, const YAML::Node& n, UplinkConfig& u) {
+  using std::chrono::milliseconds;
+  p.only_keys(n, "uplink",
+              {"url", "coop_id", "gateway_id", "password_file", "ca_file", "cert_file", "key_file", "topic_prefix",
+               "require_receipt", "receipt_timeout", "session_expiry", "retry_min", "retry_max", "give_up_after"});
+  for (const char* key : {"url", "coop_id", "gateway_id", "password_file"}) {
+    if (!n[key]) p.fail(n, std::string("uplink.") + key, "required when uplink is given");
+  }
+  u.url = p.str(n["url"], "uplink.url");
+  if (!uplink_url_allowed(u.url))
+    p.fail(n["url"], "uplink.url", "must be mqtts:// or ssl:// (plain mqtt:// only to 127.0.0.1, localhost or [::1])");
+  u.coop_id = p.str(n["coop_id"], "uplink.coop_id");
+  if (!uplink_id_valid(u.coop_id)) p.fail(n["coop_id"], "uplink.coop_id", "use 1-64 letters, digits, '-' or '_'");
+  u.gateway_id = p.str(n["gateway_id"], "uplink.gateway_id");
+  if (!uplink_id_valid(u.gateway_id))
+    p.fail(n["gateway_id"], "uplink.gateway_id", "use 1-64 letters, digits, '-' or '_'");
+  u.password = read_secret_file(p, n["password_file"], "uplink.password_file");
+  if (n["ca_file"]) u.ca_file = p.str(n["ca_file"], "uplink.ca_file");
+  if (n["cert_file"]) u.cert_file = p.str(n["cert_file"], "uplink.cert_file");
+  if (n["key_file"]) u.key_file = p.str(n["key_file"], "uplink.key_file");
+  if (u.cert_file.empty() != u.key_file.empty())
+    p.fail(n, "uplink.cert_file", "give both cert_file and key_file, or neither");
+  if (n["topic_prefix"]) {
+    u.topic_prefix = p.str(n["topic_prefix"], "uplink.topic_prefix");
+    const auto& t = u.topic_prefix;
+    if (t.find_first_of("+#$") != std::string::npos || t.front() == '/' || t.back() == '/' ||
+        t.find("//") != std::string::npos)
+      p.fail(n["topic_prefix"], "uplink.topic_prefix", "no wildcards, '$', empty levels or leading/trailing '/'");
+  }
+  if (n["require_receipt"]) u.require_receipt = p.boolean(n["require_receipt"], "uplink.require_receipt");
+  const auto secs = [&](const char* key, milliseconds lo, milliseconds hi) {
+    return std::chrono::duration_cast<std::chrono::seconds>(p.duration(n[key], std::string("uplink.") + key, lo, hi));
+  };
+  if (n["receipt_timeout"]) u.receipt_timeout = secs("receipt_timeout", milliseconds{1000}, milliseconds{600'000});
+  if (n["session_expiry"])
+    u.session_expiry = secs("session_expiry", milliseconds{60'000}, milliseconds{90LL * 86'400'000});
+  if (n["retry_min"])
+    u.retry_min = p.duration(n["retry_min"], "uplink.retry_min", milliseconds{100}, milliseconds{600'000});
+  if (n["retry_max"])
+    u.retry_max = p.duration(n["retry_max"], "uplink.retry_max", milliseconds{1000}, milliseconds{86'400'000});
+  if (u.retry_max < u.retry_min) p.fail(n["retry_max"], "uplink.retry_max", "must not be less than retry_min");
+  if (n["give_up_after"]) {
+    u.give_up_after = std::chrono::duration_cast<std::chrono::hours>(p.duration(
+        n["give_up_after"], "uplink.give_up_after", milliseconds{3'600'000}, milliseconds{365LL * 86'400'000}));
+  }
+}
+
 GatewayConfig parse_root(const Parser& p, const YAML::Node& root) {
   GatewayConfig c;
   c.source = p.source();
   if (root.IsNull()) return c;  // an empty file means defaults
-  p.only_keys(
-      root, "",
-      {"home_id", "log_level", "mqtt", "store", "http", "ingest", "drivers", "devices", "rules", "consent", "webhook"});
+  p.only_keys(root, "",
+              {"home_id", "log_level", "mqtt", "store", "http", "ingest", "drivers", "devices", "rules", "consent",
+               "webhook", "uplink"});
   if (root["home_id"]) c.home_id = p.str(root["home_id"], "home_id");
   if (root["log_level"]) c.log_level = p.str(root["log_level"], "log_level");
   if (root["mqtt"]) parse_mqtt(p, root["mqtt"], c.mqtt);
@@ -460,6 +527,7 @@ GatewayConfig parse_root(const Parser& p, const YAML::Node& root) {
   if (root["rules"]) parse_rules(p, root["rules"], c.rules);
   if (root["consent"]) parse_consent(p, root["consent"], c.consent);
   if (root["webhook"]) parse_webhook(p, root["webhook"], c.webhook);
+  if (root["uplink"]) parse_uplink(p, root["uplink"], c.uplink);
   return c;
 }
 
@@ -603,6 +671,11 @@ std::vector<std::string> describe_config(const GatewayConfig& c) {
       std::string("consent: alerts=") + (c.consent.alerts ? "yes" : "no") +
           " daily_summaries=" + (c.consent.daily_summaries ? "yes" : "no"),
       "webhook: " + (c.webhook.url.empty() ? std::string("off") : c.webhook.url + " secret=***"),
+      "uplink: " + (c.uplink.url.empty()
+                        ? std::string("off")
+                        : c.uplink.url + " coop_id=" + c.uplink.coop_id + " gateway_id=" + c.uplink.gateway_id +
+                              " password=***" + " topic_prefix=" + c.uplink.topic_prefix +
+                              " require_receipt=" + (c.uplink.require_receipt ? "yes" : "no")),
   };
 }
 

@@ -33,6 +33,10 @@ struct MqttConfig {
   std::chrono::seconds keepalive{30};
   std::chrono::seconds reconnect_min{1};
   std::chrono::seconds reconnect_max{60};
+  // MQTT 5 session: false + session_expiry > 0 keeps subscriptions and queued QoS 1 messages on the
+  // broker across reconnects (the co-op uplink). The local broker connection keeps a clean start.
+  bool clean_start = true;
+  std::chrono::seconds session_expiry{0};
 };
 
 struct StoreConfig {
@@ -86,6 +90,27 @@ struct WebhookConfig {
   std::chrono::hours give_up_after{24 * 7};
 };
 
+// The co-op uplink (gateway/uplink.h, docs/uplink.md): MQTT 5 over TLS to the co-op's broker with
+// this gateway's own credentials. Off while url is empty.
+struct UplinkConfig {
+  std::string url;         // mqtts://host:8883 (or ssl://); plain mqtt:// / tcp:// only to loopback
+  std::string coop_id;     // topic level: hearth-uplink/v1/<coop_id>/<gateway_id>/...
+  std::string gateway_id;  // this gateway's MQTT username and topic level
+  std::string password;    // from password_file only; never logged
+  std::string ca_file;     // the co-op's CA; empty: the system's trust store
+  std::string cert_file;   // optional client certificate (with key_file)
+  std::string key_file;
+  std::string topic_prefix = "hearth-uplink";
+  // Delivered means stored by the coordinator: its receipt is awaited this long, then the message
+  // is sent again (receivers de-duplicate). require_receipt: false trusts the broker's PUBACK alone.
+  bool require_receipt = true;
+  std::chrono::seconds receipt_timeout{30};
+  std::chrono::seconds session_expiry{std::chrono::hours{24 * 7}};  // broker keeps acks for us this long
+  std::chrono::milliseconds retry_min{1000};
+  std::chrono::milliseconds retry_max{std::chrono::minutes{5}};
+  std::chrono::hours give_up_after{24 * 30};
+};
+
 struct GatewayConfig {
   std::string source = "(defaults)";  // file the config came from, for messages
   std::string home_id = "home";
@@ -99,6 +124,7 @@ struct GatewayConfig {
   rules::RulesConfig rules = rules::default_rules_config();
   ConsentConfig consent;
   WebhookConfig webhook;
+  UplinkConfig uplink;
 };
 
 struct Overrides {

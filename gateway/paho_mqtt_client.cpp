@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
+#include <map>
 #include <mutex>
 #include <set>
 
@@ -90,6 +92,33 @@ class PahoMqttClient final : public MqttClient, public std::enable_shared_from_t
     }
   }
 
+  void publish_confirmed(const std::string& topic, const std::string& payload, int qos,
+                         const UserProperties& properties, std::function<void(PublishResult)> done) override {
+    if (!client_.is_connected()) {
+      ++stats_.publish_failures;
+      post([done = std::move(done)] { done(PublishResult{false, 0, "not connected"}); });
+      return;
+    }
+    const std::uint64_t id = ++next_publish_id_;
+    pending_publishes_.emplace(id, std::move(done));
+    try {
+      auto msg = mqtt::make_message(topic, payload.data(), payload.size(), qos, false);
+      if (config_.version == 5 && !properties.empty()) {
+        mqtt::properties props;
+        for (const auto& [name, value] : properties)
+          props.add(mqtt::property(mqtt::property::USER_PROPERTY, name, value));
+        msg->set_properties(std::move(props));
+      }
+      // The id travels as the token's user context; the listener posts the outcome back here.
+      client_.publish(msg, reinterpret_cast<void*>(static_cast<std::uintptr_t>(id)), publish_listener_);
+      ++stats_.published;
+    } catch (const mqtt::exception& e) {
+      ++stats_.publish_failures;
+      spdlog::warn("mqtt: publish to {} failed: {}", topic, e.what());
+      complete_publish(id, PublishResult{false, e.get_reason_code(), e.what()});
+    }
+  }
+
   void set_message_handler(MessageHandler handler) override { on_message_ = std::move(handler); }
   void set_connection_handler(ConnectionHandler handler) override { on_connection_ = std::move(handler); }
   MqttStats stats() const override {
@@ -141,13 +170,30 @@ class PahoMqttClient final : public MqttClient, public std::enable_shared_from_t
     in_flight_cv_.notify_one();
   }
 
+  // Runs on the io_context: hands a confirmed publish's outcome to its caller, once.
+  void complete_publish(std::uint64_t id, const PublishResult& result) {
+    auto it = pending_publishes_.find(id);
+    if (it == pending_publishes_.end()) return;
+    auto done = std::move(it->second);
+    pending_publishes_.erase(it);
+    if (!result.ok) ++stats_.publish_failures;
+    if (done) done(result);
+  }
+
   mqtt::connect_options build_options() const {
     mqtt::connect_options opts;
     opts.set_mqtt_version(config_.version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1);
-    if (config_.version == 5)
-      opts.set_clean_start(true);
-    else
-      opts.set_clean_session(true);
+    if (config_.version == 5) {
+      opts.set_clean_start(config_.clean_start);
+      if (config_.session_expiry.count() > 0) {
+        mqtt::properties props;
+        props.add(mqtt::property(mqtt::property::SESSION_EXPIRY_INTERVAL,
+                                 static_cast<std::int32_t>(config_.session_expiry.count())));
+        opts.set_properties(std::move(props));
+      }
+    } else {
+      opts.set_clean_session(config_.clean_start);
+    }
     opts.set_keep_alive_interval(config_.keepalive);
     opts.set_connect_timeout(std::chrono::seconds{10});
     // Paho reconnects by itself after a lost connection; the first connect is retried by our timer.
@@ -194,7 +240,8 @@ class PahoMqttClient final : public MqttClient, public std::enable_shared_from_t
     stats_.connected = true;
     backoff_ = config_.reconnect_min;
     spdlog::info("mqtt: connected to {} (MQTT {})", config_.url, config_.version == 5 ? "5" : "3.1.1");
-    // Clean session: the broker forgot our subscriptions, so replay all of them.
+    // Clean session: the broker forgot our subscriptions, so replay all of them (harmless when the
+    // session was kept: the broker replaces a subscription with an identical one).
     subscribe_now({subscriptions_.begin(), subscriptions_.end()});
     if (on_connection_) on_connection_(true);
   }
@@ -236,6 +283,29 @@ class PahoMqttClient final : public MqttClient, public std::enable_shared_from_t
     PahoMqttClient& owner_;
   };
 
+  // Paho's listener for confirmed publishes: the request id is the token's user context.
+  class PublishListener final : public mqtt::iaction_listener {
+   public:
+    explicit PublishListener(PahoMqttClient& owner) : owner_(owner) {}
+    void on_failure(const mqtt::token& tok) override {
+      const int reason = tok.get_reason_code();
+      PublishResult r{false, reason,
+                      "code " + std::to_string(tok.get_return_code()) + ", reason code " + std::to_string(reason)};
+      deliver(tok, std::move(r));
+    }
+    void on_success(const mqtt::token& tok) override {
+      const int reason = tok.get_reason_code();
+      deliver(tok, PublishResult{reason < 0x80, reason, reason < 0x80 ? "" : "reason code " + std::to_string(reason)});
+    }
+
+   private:
+    void deliver(const mqtt::token& tok, PublishResult r) {
+      const auto id = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(tok.get_user_context()));
+      owner_.post([o = &owner_, id, r = std::move(r)] { o->complete_publish(id, r); });
+    }
+    PahoMqttClient& owner_;
+  };
+
   net::io_context& io_;
   MqttConfig config_;
   std::optional<Will> will_;
@@ -244,6 +314,9 @@ class PahoMqttClient final : public MqttClient, public std::enable_shared_from_t
   std::chrono::seconds backoff_;
   std::shared_ptr<bool> alive_;
   ConnectListener listener_{*this};
+  PublishListener publish_listener_{*this};
+  std::uint64_t next_publish_id_ = 0;
+  std::map<std::uint64_t, std::function<void(PublishResult)>> pending_publishes_;
   std::set<std::string> subscriptions_;
   MessageHandler on_message_;
   ConnectionHandler on_connection_;

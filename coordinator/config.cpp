@@ -1,0 +1,242 @@
+#include "coordinator/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+namespace hearth::coordinator {
+namespace {
+
+using core::Error;
+
+struct ConfigError {
+  std::string message;
+};
+
+class Parser {
+ public:
+  explicit Parser(std::string source) : source_(std::move(source)) {}
+
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& key, const std::string& what) const {
+    std::ostringstream out;
+    out << source_;
+    if (node.IsDefined() && node.Mark().line >= 0) out << ":" << node.Mark().line + 1;
+    out << ": " << key << ": " << what;
+    throw ConfigError{out.str()};
+  }
+
+  void only_keys(const YAML::Node& node, const std::string& where, const std::set<std::string>& allowed) const {
+    if (!node.IsMap()) fail(node, where.empty() ? "(top level)" : where, "expected a mapping");
+    std::set<std::string> seen;
+    for (const auto& kv : node) {
+      const auto key = kv.first.as<std::string>();
+      const std::string full = where.empty() ? key : where + "." + key;
+      if (!allowed.empty() && !allowed.contains(key)) fail(kv.first, full, "unknown key");
+      if (!seen.insert(key).second) fail(kv.first, full, "duplicate key");
+    }
+  }
+
+  std::string str(const YAML::Node& node, const std::string& key) const {
+    if (!node.IsScalar()) fail(node, key, "expected a string");
+    auto v = node.as<std::string>();
+    if (v.empty()) fail(node, key, "empty value");
+    return v;
+  }
+
+  long long integer(const YAML::Node& node, const std::string& key, long long lo, long long hi) const {
+    long long v = 0;
+    if (!node.IsScalar() || !YAML::convert<long long>::decode(node, v)) fail(node, key, "expected an integer");
+    if (v < lo || v > hi) fail(node, key, "out of range (" + std::to_string(lo) + ".." + std::to_string(hi) + ")");
+    return v;
+  }
+
+  std::string secret_file(const YAML::Node& node, const std::string& key) const {
+    const std::string path = str(node, key);
+    std::ifstream in(path);
+    if (!in) fail(node, key, "cannot read " + path);
+    std::string secret;
+    std::getline(in, secret);
+    if (secret.empty()) fail(node, key, path + " is empty");
+    return secret;
+  }
+
+  const std::string& source() const { return source_; }
+
+ private:
+  std::string source_;
+};
+
+bool id_valid(const std::string& s) {
+  if (s.empty() || s.size() > 64) return false;
+  return std::all_of(s.begin(), s.end(), [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_';
+  });
+}
+
+bool url_allowed(const std::string& url) {
+  for (const char* tls : {"mqtts://", "ssl://"}) {
+    if (url.rfind(tls, 0) == 0) return url.size() > std::string_view(tls).size();
+  }
+  for (const char* scheme : {"mqtt://", "tcp://"}) {
+    for (const char* host : {"127.0.0.1:", "localhost:", "[::1]:"}) {
+      if (url.rfind(std::string(scheme) + host, 0) == 0) return true;
+    }
+  }
+  return false;
+}
+
+void parse_mqtt(const Parser& p, const YAML::Node& n, gateway::MqttConfig& m) {
+  p.only_keys(n, "mqtt", {"url", "username", "password_file", "ca_file", "cert_file", "key_file"});
+  for (const char* key : {"url", "username", "password_file"}) {
+    if (!n[key]) p.fail(n, std::string("mqtt.") + key, "required");
+  }
+  m.url = p.str(n["url"], "mqtt.url");
+  if (!url_allowed(m.url))
+    p.fail(n["url"], "mqtt.url", "must be mqtts:// or ssl:// (plain mqtt:// only to 127.0.0.1, localhost or [::1])");
+  m.username = p.str(n["username"], "mqtt.username");
+  m.password = p.secret_file(n["password_file"], "mqtt.password_file");
+  if (n["ca_file"]) m.tls.ca_file = p.str(n["ca_file"], "mqtt.ca_file");
+  if (n["cert_file"]) m.tls.cert_file = p.str(n["cert_file"], "mqtt.cert_file");
+  if (n["key_file"]) m.tls.key_file = p.str(n["key_file"], "mqtt.key_file");
+  if (m.tls.cert_file.empty() != m.tls.key_file.empty())
+    p.fail(n, "mqtt.cert_file", "give both cert_file and key_file, or neither");
+  m.tls.enabled = m.url.rfind("mqtts://", 0) == 0 || m.url.rfind("ssl://", 0) == 0;
+  m.tls.verify = true;
+  m.version = 5;
+  m.clean_start = true;  // see docs/uplink.md: receipts, not broker sessions, carry the guarantee
+}
+
+void parse_store(const Parser& p, const YAML::Node& n, StoreSettings& s) {
+  p.only_keys(n, "store", {"backend", "path"});
+  if (n["backend"]) s.backend = p.str(n["backend"], "store.backend");
+  if (s.backend != "sqlite" && s.backend != "postgresql")
+    p.fail(n["backend"], "store.backend", "expected sqlite or postgresql");
+  if (s.backend == "postgresql")
+    p.fail(n["backend"], "store.backend", "the PostgreSQL backend is not built yet (docs/uplink.md); use sqlite");
+  if (!n["path"]) p.fail(n, "store.path", "required");
+  s.path = p.str(n["path"], "store.path");
+}
+
+void parse_coops(const Parser& p, const YAML::Node& n, std::map<std::string, std::set<std::string>>& coops) {
+  p.only_keys(n, "coops", {});
+  std::map<std::string, std::string> owner;  // gateway -> co-op: a gateway belongs to one co-op only
+  for (const auto& kv : n) {
+    const std::string coop = kv.first.as<std::string>();
+    const std::string where = "coops." + coop;
+    if (!id_valid(coop)) p.fail(kv.first, where, "use 1-64 letters, digits, '-' or '_'");
+    p.only_keys(kv.second, where, {"gateways"});
+    const YAML::Node list = kv.second["gateways"];
+    if (!list || !list.IsSequence() || list.size() == 0)
+      p.fail(kv.second, where + ".gateways", "expected a non-empty list");
+    auto& gateways = coops[coop];
+    for (const auto& item : list) {
+      const std::string gw = p.str(item, where + ".gateways");
+      if (!id_valid(gw)) p.fail(item, where + ".gateways", "'" + gw + "': use 1-64 letters, digits, '-' or '_'");
+      if (auto [it, fresh] = owner.emplace(gw, coop); !fresh)
+        p.fail(item, where + ".gateways", "'" + gw + "' is already listed under co-op " + it->second);
+      gateways.insert(gw);
+    }
+  }
+  if (coops.empty()) p.fail(n, "coops", "list at least one co-op");
+}
+
+CoordinatorConfig parse_root(const Parser& p, const YAML::Node& root) {
+  CoordinatorConfig c;
+  c.source = p.source();
+  p.only_keys(
+      root, "",
+      {"log_level", "instance_id", "mqtt", "share_group", "topic_prefix", "store", "coops", "max_payload_bytes"});
+  for (const char* key : {"mqtt", "store", "coops"}) {
+    if (!root[key]) p.fail(root, key, "required");
+  }
+  if (root["log_level"]) c.log_level = p.str(root["log_level"], "log_level");
+  static const std::set<std::string> LEVELS = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+  if (!LEVELS.contains(c.log_level)) p.fail(root["log_level"], "log_level", "unknown level '" + c.log_level + "'");
+  if (root["instance_id"]) {
+    c.instance_id = p.str(root["instance_id"], "instance_id");
+    if (!id_valid(c.instance_id)) p.fail(root["instance_id"], "instance_id", "use 1-64 letters, digits, '-' or '_'");
+  }
+  parse_mqtt(p, root["mqtt"], c.mqtt);
+  if (root["share_group"]) {
+    c.share_group = p.str(root["share_group"], "share_group");
+    if (!id_valid(c.share_group)) p.fail(root["share_group"], "share_group", "use 1-64 letters, digits, '-' or '_'");
+  }
+  if (root["topic_prefix"]) {
+    c.topic_prefix = p.str(root["topic_prefix"], "topic_prefix");
+    const auto& t = c.topic_prefix;
+    if (t.find_first_of("+#$") != std::string::npos || t.front() == '/' || t.back() == '/' ||
+        t.find("//") != std::string::npos)
+      p.fail(root["topic_prefix"], "topic_prefix", "no wildcards, '$', empty levels or leading/trailing '/'");
+  }
+  parse_store(p, root["store"], c.store);
+  parse_coops(p, root["coops"], c.coops);
+  if (root["max_payload_bytes"])
+    c.max_payload_bytes =
+        static_cast<std::size_t>(p.integer(root["max_payload_bytes"], "max_payload_bytes", 1024, 16 * 1024 * 1024));
+  return c;
+}
+
+// Duplicate keys anywhere below the top level (the top level and known maps check their own).
+void reject_duplicates(const Parser& p, const YAML::Node& node, const std::string& where) {
+  if (node.IsMap()) {
+    std::set<std::string> seen;
+    for (const auto& kv : node) {
+      const auto key = kv.first.as<std::string>();
+      const std::string full = where.empty() ? key : where + "." + key;
+      if (!seen.insert(key).second) p.fail(kv.first, full, "duplicate key");
+      reject_duplicates(p, kv.second, full);
+    }
+  } else if (node.IsSequence()) {
+    for (const auto& item : node) reject_duplicates(p, item, where);
+  }
+}
+
+}  // namespace
+
+core::Result<CoordinatorConfig> parse_coordinator_config(const std::string& yaml_text, const std::string& source) {
+  const Parser p(source);
+  try {
+    const YAML::Node root = YAML::Load(yaml_text);
+    reject_duplicates(p, root, "");
+    return parse_root(p, root);
+  } catch (const ConfigError& e) {
+    return Error{e.message};
+  } catch (const YAML::Exception& e) {
+    return Error{source + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg};
+  }
+}
+
+core::Result<CoordinatorConfig> load_coordinator_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Error{path + ": cannot open config file"};
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_coordinator_config(text.str(), path);
+}
+
+std::vector<std::string> describe_config(const CoordinatorConfig& c) {
+  std::vector<std::string> out = {
+      "config: " + c.source,
+      "instance_id: " + c.instance_id,
+      "mqtt: url=" + c.mqtt.url + " username=" + c.mqtt.username +
+          " password=*** tls=" + (c.mqtt.tls.enabled ? "on" : "off") +
+          " ca_file=" + (c.mqtt.tls.ca_file.empty() ? "(system)" : c.mqtt.tls.ca_file),
+      "share_group: " + c.share_group + " topic_prefix: " + c.topic_prefix,
+      "store: " + c.store.backend + " " + c.store.path,
+  };
+  for (const auto& [coop, gateways] : c.coops) {
+    out.push_back("coop " + coop + ": " + std::to_string(gateways.size()) + " gateway(s)");
+  }
+  return out;
+}
+
+std::string coop_of(const CoordinatorConfig& c, const std::string& gateway_id) {
+  for (const auto& [coop, gateways] : c.coops) {
+    if (gateways.contains(gateway_id)) return coop;
+  }
+  return {};
+}
+
+}  // namespace hearth::coordinator

@@ -1,0 +1,113 @@
+#pragma once
+// The coordinator's storage. One interface, one schema (numbered migrations, written in the SQL
+// common to SQLite and PostgreSQL where possible; coordinator_store.cpp notes each difference), so
+// a PostgreSQL backend (libpqxx) can implement the same interface. Built in: SQLite (WAL), which
+// several instances on one host may share.
+//
+// Idempotent by construction: every message is stored under UNIQUE (coop_id, home_id, message_id),
+// so a resend is recognised in the same transaction and reported as a duplicate, never stored twice.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "coordinator/config.h"
+#include "core/result.h"
+
+namespace hearth::coordinator {
+
+enum class StoreOutcome : std::uint8_t { stored, duplicate };
+
+// One alert event as received (fields checked by coordinator/ingest.h).
+struct AlertEventRecord {
+  std::string coop_id;
+  std::string home_id;  // the gateway id from the topic
+  std::string message_id;
+  std::string event;  // raised, updated, reopened, acknowledged, resolved
+  std::int64_t event_ms = 0;
+  std::string alert_id;
+  std::string rule;
+  std::string severity;
+  std::string state;
+  std::int64_t raised_ms = 0;
+  std::optional<std::int64_t> acknowledged_ms;
+  std::string acknowledged_by;
+  std::optional<std::int64_t> resolved_ms;
+  std::int64_t received_ms = 0;
+  std::string payload;
+};
+
+struct SummaryRecord {
+  std::string coop_id;
+  std::string home_id;
+  std::string message_id;
+  std::string kind;  // energy, wellbeing
+  std::string day;   // YYYY-MM-DD
+  std::int64_t received_ms = 0;
+  std::string payload;
+};
+
+// One alert as the co-op knows it: raised at the home, first received here, acknowledged, resolved.
+struct AlertRow {
+  std::string coop_id;
+  std::string home_id;
+  std::string alert_id;
+  std::string rule;
+  std::string severity;
+  std::string state;
+  std::int64_t raised_ms = 0;
+  std::int64_t received_ms = 0;
+  std::optional<std::int64_t> acknowledged_ms;
+  std::string acknowledged_by;
+  std::optional<std::int64_t> resolved_ms;
+  std::int64_t events = 0;
+};
+
+// One stored alert event, in arrival order (tests and audits).
+struct EventRow {
+  std::int64_t row = 0;
+  std::string coop_id;
+  std::string home_id;
+  std::string message_id;
+  std::string alert_id;
+  std::string event;
+  std::int64_t event_ms = 0;
+};
+
+// A coordinator's acknowledgement on its way to the home (written by `hearth-coordinator ack`).
+struct OutgoingAck {
+  std::int64_t id = 0;
+  std::string coop_id;
+  std::string home_id;
+  std::string alert_id;
+  std::string by;
+  std::string note;
+  std::int64_t created_ms = 0;
+};
+
+class CoordinatorStore {
+ public:
+  virtual ~CoordinatorStore() = default;
+  virtual core::Result<StoreOutcome> store_alert_event(const AlertEventRecord& record) = 0;
+  virtual core::Result<StoreOutcome> store_summary(const SummaryRecord& record) = 0;
+  // Alerts, newest first; coop_id empty: every co-op (operators only; the CLI asks for one co-op).
+  virtual core::Result<std::vector<AlertRow>> alerts(const std::string& coop_id) const = 0;
+  virtual core::Result<std::vector<EventRow>> events(const std::string& coop_id, const std::string& home_id) const = 0;
+  virtual core::Result<bool> has_alert(const std::string& coop_id, const std::string& home_id,
+                                       const std::string& alert_id) const = 0;
+  virtual core::Result<void> queue_ack(const OutgoingAck& ack) = 0;
+  // Claims up to `limit` acknowledgements to send: pending ones, and ones another instance claimed
+  // more than `reclaim_after_ms` ago without sending (it died). One instance wins each claim.
+  virtual core::Result<std::vector<OutgoingAck>> claim_acks(std::int64_t now_ms, std::int64_t reclaim_after_ms,
+                                                            std::size_t limit) = 0;
+  virtual core::Result<void> finish_ack(std::int64_t id, bool sent, std::int64_t now_ms) = 0;
+};
+
+// "sqlite" opens (creating and migrating) the file; other backends are an error until built.
+core::Result<std::unique_ptr<CoordinatorStore>> open_coordinator_store(const StoreSettings& settings);
+
+// The migrations' SQL (1-based), for tests.
+std::size_t coordinator_schema_version();
+
+}  // namespace hearth::coordinator
