@@ -142,12 +142,74 @@ void parse_coops(const Parser& p, const YAML::Node& n, std::map<std::string, std
   if (coops.empty()) p.fail(n, "coops", "list at least one co-op");
 }
 
+double real(const Parser& p, const YAML::Node& node, const std::string& key, double lo, double hi) {
+  double v = 0;
+  if (!node.IsScalar() || !YAML::convert<double>::decode(node, v) || !(v >= lo && v <= hi))
+    p.fail(node, key, "expected a number in " + std::to_string(lo) + ".." + std::to_string(hi));
+  return v;
+}
+
+void parse_analytics(const Parser& p, const YAML::Node& n, AnalyticsSettings& a) {
+  p.only_keys(n, "analytics",
+              {"k", "baseline_days", "min_baseline_days", "grid_kg_co2e_per_kwh", "kit_cost_pence", "settle_days"});
+  if (n["k"]) a.k = static_cast<int>(p.integer(n["k"], "analytics.k", 2, 1000));
+  if (n["baseline_days"])
+    a.baseline_days = static_cast<int>(p.integer(n["baseline_days"], "analytics.baseline_days", 7, 366));
+  if (n["min_baseline_days"])
+    a.min_baseline_days = static_cast<int>(p.integer(n["min_baseline_days"], "analytics.min_baseline_days", 3, 366));
+  if (a.min_baseline_days > a.baseline_days)
+    p.fail(n, "analytics.min_baseline_days", "must not exceed analytics.baseline_days");
+  if (n["grid_kg_co2e_per_kwh"])
+    a.grid_kg_co2e_per_kwh = real(p, n["grid_kg_co2e_per_kwh"], "analytics.grid_kg_co2e_per_kwh", 0.0, 2.0);
+  if (n["settle_days"]) a.settle_days = static_cast<int>(p.integer(n["settle_days"], "analytics.settle_days", 0, 60));
+  if (n["kit_cost_pence"])
+    a.kit_cost_pence = p.integer(n["kit_cost_pence"], "analytics.kit_cost_pence", 1, 100'000'000);
+}
+
+void parse_http(const Parser& p, const YAML::Node& n, HttpSettings& h) {
+  p.only_keys(n, "http", {"address", "port"});
+  h.enabled = true;
+  if (n["address"]) h.address = p.str(n["address"], "http.address");
+  if (h.address != "127.0.0.1" && h.address != "::1")
+    p.fail(n["address"], "http.address",
+           "plain HTTP only on loopback (127.0.0.1 or ::1); put a TLS reverse proxy in front (docs/coordinator.md)");
+  if (n["port"]) h.port = static_cast<std::uint16_t>(p.integer(n["port"], "http.port", 0, 65535));
+}
+
+void parse_accounts(const Parser& p, const YAML::Node& n, const CoordinatorConfig& c, std::vector<ApiAccount>& out) {
+  if (!n.IsSequence()) p.fail(n, "accounts", "expected a list");
+  std::set<std::string> names;
+  for (const auto& item : n) {
+    p.only_keys(item, "accounts[]", {"name", "role", "coop", "token_hash"});
+    for (const char* key : {"name", "role", "coop", "token_hash"}) {
+      if (!item[key]) p.fail(item, std::string("accounts[].") + key, "required");
+    }
+    ApiAccount a;
+    a.name = p.str(item["name"], "accounts[].name");
+    if (!id_valid(a.name)) p.fail(item["name"], "accounts[].name", "use 1-64 letters, digits, '-' or '_'");
+    if (!names.insert(a.name).second) p.fail(item["name"], "accounts[].name", "'" + a.name + "' listed twice");
+    const std::string role = p.str(item["role"], "accounts[].role");
+    if (role == "coordinator")
+      a.role = ApiRole::coordinator;
+    else if (role == "analyst")
+      a.role = ApiRole::analyst;
+    else
+      p.fail(item["role"], "accounts[].role", "expected coordinator or analyst");
+    a.coop_id = p.str(item["coop"], "accounts[].coop");
+    if (!c.coops.contains(a.coop_id)) p.fail(item["coop"], "accounts[].coop", "no co-op '" + a.coop_id + "'");
+    a.token_hash = p.str(item["token_hash"], "accounts[].token_hash");
+    if (a.token_hash.rfind("$argon2id$", 0) != 0)
+      p.fail(item["token_hash"], "accounts[].token_hash", "expected an argon2id hash ($argon2id$...)");
+    out.push_back(std::move(a));
+  }
+}
+
 CoordinatorConfig parse_root(const Parser& p, const YAML::Node& root) {
   CoordinatorConfig c;
   c.source = p.source();
-  p.only_keys(
-      root, "",
-      {"log_level", "instance_id", "mqtt", "share_group", "topic_prefix", "store", "coops", "max_payload_bytes"});
+  p.only_keys(root, "",
+              {"log_level", "instance_id", "mqtt", "share_group", "topic_prefix", "store", "coops", "max_payload_bytes",
+               "analytics", "http", "accounts"});
   for (const char* key : {"mqtt", "store", "coops"}) {
     if (!root[key]) p.fail(root, key, "required");
   }
@@ -175,6 +237,10 @@ CoordinatorConfig parse_root(const Parser& p, const YAML::Node& root) {
   if (root["max_payload_bytes"])
     c.max_payload_bytes =
         static_cast<std::size_t>(p.integer(root["max_payload_bytes"], "max_payload_bytes", 1024, 16 * 1024 * 1024));
+  if (root["analytics"]) parse_analytics(p, root["analytics"], c.analytics);
+  if (root["http"]) parse_http(p, root["http"], c.http);
+  if (root["accounts"]) parse_accounts(p, root["accounts"], c, c.accounts);
+  if (c.http.enabled && c.accounts.empty()) p.fail(root["http"], "accounts", "http is on but no account can use it");
   return c;
 }
 
@@ -229,8 +295,15 @@ std::vector<std::string> describe_config(const CoordinatorConfig& c) {
   for (const auto& [coop, gateways] : c.coops) {
     out.push_back("coop " + coop + ": " + std::to_string(gateways.size()) + " gateway(s)");
   }
+  out.push_back("analytics: k=" + std::to_string(c.analytics.k) +
+                " baseline_days=" + std::to_string(c.analytics.baseline_days));
+  out.push_back(c.http.enabled ? "http: " + c.http.address + ":" + std::to_string(c.http.port) +
+                                     " accounts=" + std::to_string(c.accounts.size())
+                               : std::string("http: off"));
   return out;
 }
+
+std::string_view to_string(ApiRole r) { return r == ApiRole::coordinator ? "coordinator" : "analyst"; }
 
 std::string coop_of(const CoordinatorConfig& c, const std::string& gateway_id) {
   for (const auto& [coop, gateways] : c.coops) {

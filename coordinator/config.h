@@ -3,11 +3,13 @@
 // duplicate keys, empty values, wrong types and out-of-range values are errors naming the file,
 // line and key), like hearthd's. Every co-op served by this deployment lists its gateways: a
 // message is only accepted from a gateway listed under the co-op named in its topic.
+#include <cstdint>
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "coordinator/analytics.h"
 #include "core/result.h"
 #include "gateway/config.h"
 
@@ -16,6 +18,26 @@ namespace hearth::coordinator {
 struct StoreSettings {
   std::string backend = "sqlite";  // "sqlite" (built in); "postgresql" is reserved for a libpqxx backend
   std::string path;                // SQLite file; instances on one host may share it (WAL)
+};
+
+// The coordinator's HTTP API (coordinator/api.h). Plain HTTP, so loopback only: put a TLS reverse
+// proxy in front for remote users (docs/coordinator.md). Off when `http:` is absent.
+struct HttpSettings {
+  bool enabled = false;
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 8090;
+};
+
+enum class ApiRole : std::uint8_t { coordinator, analyst };
+std::string_view to_string(ApiRole r);
+
+// A static API account: a bearer token "<name>.<secret>" whose secret is kept only as an argon2id
+// hash (`hearth-coordinator token --name NAME` makes both). One co-op per account.
+struct ApiAccount {
+  std::string name;
+  ApiRole role = ApiRole::analyst;
+  std::string coop_id;
+  std::string token_hash;  // $argon2id$...
 };
 
 struct CoordinatorConfig {
@@ -28,6 +50,9 @@ struct CoordinatorConfig {
   StoreSettings store;
   std::map<std::string, std::set<std::string>> coops;  // co-op id -> its gateway ids
   std::size_t max_payload_bytes = 256 * 1024;
+  AnalyticsSettings analytics;
+  HttpSettings http;
+  std::vector<ApiAccount> accounts;
 };
 
 core::Result<CoordinatorConfig> parse_coordinator_config(const std::string& yaml_text, const std::string& source);

@@ -215,6 +215,23 @@ class SqliteCoordinatorStore final : public CoordinatorStore {
     return q->step();
   }
 
+  core::Result<std::vector<StoredSummary>> summaries(const std::string& coop_id, const std::string& kind,
+                                                     const std::string& to_day) const override {
+    auto q = prepare(
+        "SELECT s.home_id, s.day, s.received_ms, m.payload FROM summaries s JOIN messages m ON m.id = s.message_row "
+        "WHERE s.coop_id = ? AND s.kind = ? AND s.day <= ? ORDER BY s.home_id, s.day");
+    if (!q) return q.error();
+    q->bind(1, coop_id).bind(2, kind).bind(3, to_day);
+    std::vector<StoredSummary> out;
+    while (true) {
+      auto more = q->step();
+      if (!more) return more.error();
+      if (!*more) break;
+      out.push_back(StoredSummary{q->column_text(0), q->column_text(1), q->column_int(2), q->column_text(3)});
+    }
+    return out;
+  }
+
   core::Result<void> queue_ack(const OutgoingAck& a) override {
     auto q = prepare(
         "INSERT INTO outgoing_acks (coop_id, home_id, alert_id, by_whom, note, created_ms) VALUES (?, ?, ?, ?, ?, ?)");

@@ -75,6 +75,14 @@ struct EventRow {
   std::int64_t event_ms = 0;
 };
 
+// One stored daily summary (analytics reads these; the payload is the uplink envelope).
+struct StoredSummary {
+  std::string home_id;
+  std::string day;  // YYYY-MM-DD
+  std::int64_t received_ms = 0;
+  std::string payload;
+};
+
 // A coordinator's acknowledgement on its way to the home (written by `hearth-coordinator ack`).
 struct OutgoingAck {
   std::int64_t id = 0;
@@ -96,6 +104,9 @@ class CoordinatorStore {
   virtual core::Result<std::vector<EventRow>> events(const std::string& coop_id, const std::string& home_id) const = 0;
   virtual core::Result<bool> has_alert(const std::string& coop_id, const std::string& home_id,
                                        const std::string& alert_id) const = 0;
+  // One co-op's summaries of one kind up to and including `to_day` (YYYY-MM-DD), by home and day.
+  virtual core::Result<std::vector<StoredSummary>> summaries(const std::string& coop_id, const std::string& kind,
+                                                             const std::string& to_day) const = 0;
   virtual core::Result<void> queue_ack(const OutgoingAck& ack) = 0;
   // Claims up to `limit` acknowledgements to send: pending ones, and ones another instance claimed
   // more than `reclaim_after_ms` ago without sending (it died). One instance wins each claim.

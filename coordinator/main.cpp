@@ -2,6 +2,8 @@
 //   hearth-coordinator run    --config FILE [--instance NAME]
 //   hearth-coordinator report --config FILE --coop ID [--home ID]
 //   hearth-coordinator ack    --config FILE --coop ID --home ID --alert ID --by NAME [--note TEXT]
+//   hearth-coordinator analytics --config FILE --coop ID --from DAY --to DAY [--by day|week|month] [--csv]
+//   hearth-coordinator token  --name ACCOUNT
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -11,6 +13,7 @@
 #include <iostream>
 #include <random>
 
+#include "coordinator/api.h"
 #include "coordinator/config.h"
 #include "coordinator/coordinator_store.h"
 #include "coordinator/service.h"
@@ -104,6 +107,27 @@ int ack(const CoordinatorConfig& config, const OutgoingAck& a) {
   return 0;
 }
 
+int analytics(const CoordinatorConfig& config, const std::string& coop, const std::string& from, const std::string& to,
+              const std::string& by, bool csv) {
+  if (!config.coops.contains(coop)) {
+    std::cerr << "no co-op '" << coop << "' in " << config.source << "\n";
+    return 2;
+  }
+  auto store = open_coordinator_store(config.store);
+  if (!store) {
+    std::cerr << store.error().message << "\n";
+    return 1;
+  }
+  // The same k-anonymous figures as the analyst API: whoever runs this sees no more than an analyst.
+  auto report = coop_analytics(**store, config.analytics, coop, from, to, by);
+  if (!report) {
+    std::cerr << report.error().message << "\n";
+    return 2;
+  }
+  std::cout << (csv ? report_to_csv(*report) : report_to_json(*report) + "\n");
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -125,11 +149,34 @@ int main(int argc, char** argv) {
   ack_cmd->add_option("--alert", a.alert_id, "alert id")->required();
   ack_cmd->add_option("--by", a.by, "who acknowledges (shown at the home)")->required();
   ack_cmd->add_option("--note", a.note, "a note for the home");
-  for (auto* sub : {run_cmd, report_cmd, ack_cmd}) sub->add_option("--config", config_path, "YAML config file");
+  std::string from, to, by = "day";
+  bool csv = false;
+  auto* analytics_cmd =
+      cli.add_subcommand("analytics", "k-anonymous savings and fuel-poverty figures of one co-op by period");
+  analytics_cmd->add_option("--coop", coop, "co-op id")->required();
+  analytics_cmd->add_option("--from", from, "first day, YYYY-MM-DD")->required();
+  analytics_cmd->add_option("--to", to, "last day, YYYY-MM-DD")->required();
+  analytics_cmd->add_option("--by", by, "day, week or month");
+  analytics_cmd->add_flag("--csv", csv, "CSV instead of JSON");
+  std::string account_name;
+  auto* token_cmd = cli.add_subcommand("token", "make an API bearer token and the argon2id hash for the config");
+  token_cmd->add_option("--name", account_name, "account name (accounts[].name)")->required();
+  for (auto* sub : {run_cmd, report_cmd, ack_cmd, analytics_cmd})
+    sub->add_option("--config", config_path, "YAML config file");
   cli.set_version_flag("--version", "hearth-coordinator 0.1.0");
   CLI11_PARSE(cli, argc, argv);
 
   setup_logging("info");
+  if (*token_cmd) {
+    auto t = make_api_token(account_name);
+    if (!t) {
+      std::cerr << t.error().message << "\n";
+      return 1;
+    }
+    std::cout << "token (give it to the account holder; it is not stored): " << t->token << "\n"
+              << "token_hash (accounts[].token_hash in the config): '" << t->hash << "'\n";
+    return 0;
+  }
   auto config = load_coordinator_config(config_path);
   if (!config) {
     spdlog::critical("{}", config.error().message);
@@ -143,6 +190,7 @@ int main(int argc, char** argv) {
     return service.run();
   }
   if (*report_cmd) return report(*config, coop, home);
+  if (*analytics_cmd) return analytics(*config, coop, from, to, by, csv);
   if (a.by.empty() || a.by.size() > 200 || a.note.size() > 2000) {
     std::cerr << "--by must be 1-200 characters and --note at most 2000\n";
     return 2;

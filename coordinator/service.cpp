@@ -11,9 +11,11 @@
 
 #include <csignal>
 
+#include "coordinator/api.h"
 #include "coordinator/coordinator_store.h"
 #include "coordinator/ingest.h"
 #include "core/time.h"
+#include "dashboard/http_server.h"
 #include "gateway/mqtt_client.h"
 
 namespace hearth::coordinator {
@@ -43,6 +45,8 @@ struct Service::Impl {
   std::unique_ptr<CoordinatorStore> store;
   std::unique_ptr<Ingest> ingest;
   std::unique_ptr<gateway::MqttClient> mqtt;
+  std::unique_ptr<CoordinatorApi> api;
+  std::unique_ptr<dashboard::HttpServer> http;
   std::size_t acks_in_flight = 0;
   std::uint64_t retained_ignored = 0;
 
@@ -122,6 +126,20 @@ struct Service::Impl {
     mqtt = gateway::make_paho_mqtt_client(io, mqtt_config, std::nullopt);
     mqtt->set_message_handler([this](gateway::InboundMessage m) { on_message(m); });
     for (const auto& filter : ingest->subscriptions()) mqtt->subscribe(filter);
+    if (config.http.enabled) {
+      api = std::make_unique<CoordinatorApi>(config, *store);
+      dashboard::HttpServer::Options options;
+      options.address = config.http.address;
+      options.port = config.http.port;
+      http = std::make_unique<dashboard::HttpServer>(
+          io, options, [this](const dashboard::HttpRequest& req) { return api->handle(req); });
+      auto port = http->start();
+      if (!port) {
+        spdlog::critical("{}: http {}:{}: {}", TAG, config.http.address, config.http.port, port.error().message);
+        return 1;
+      }
+      spdlog::info("{}: API on http://{}:{}", TAG, config.http.address, *port);
+    }
     mqtt->start();
     stop_signals.async_wait([this](const boost::system::error_code& ec, int signo) {
       if (ec) return;
@@ -129,6 +147,7 @@ struct Service::Impl {
       ack_timer.cancel();
       stats_timer.cancel();
       mqtt->stop();
+      if (http) http->stop();
       io.stop();
     });
     arm_ack_timer();
