@@ -352,8 +352,14 @@ std::string report_to_json(const AnalyticsReport& r) {
                              {"above_10pct_income", share_json(c.above_10pct)}};
     cells.push_back(std::move(j));
   }
-  return json{{"coop", r.coop_id}, {"from", format_day(r.from)}, {"to", format_day(r.to)}, {"by", to_string(r.by)},
-              {"k", r.k},          {"periods", std::move(cells)}}
+  return json{{"coop", r.coop_id},
+              {"from", format_day(r.from)},
+              {"to", format_day(r.to)},
+              {"by", to_string(r.by)},
+              {"k", r.k},
+              {"final_through", format_day(r.final_through)},
+              {"late_summaries", r.late_summaries},
+              {"periods", std::move(cells)}}
       .dump();
 }
 

@@ -274,6 +274,9 @@ TEST(Analytics, OnlySettledDaysAreShownAndLateSummariesNeverCount) {
     EXPECT_EQ(again->cells[n].electricity_kwh, r->cells[n].electricity_kwh);
   }
   EXPECT_FALSE(again->cells[9].suppressed);
+  const json j = json::parse(report_to_json(*r));
+  EXPECT_EQ(j["final_through"], rules::energy::format_day(JAN1 + 6));
+  EXPECT_EQ(j["late_summaries"], 1);
 }
 
 TEST(Analytics, PeriodsFollowTheCalendar) {
