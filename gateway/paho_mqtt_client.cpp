@@ -37,7 +37,10 @@ class PahoMqttClient final : public MqttClient, public std::enable_shared_from_t
         config_(std::move(config)),
         will_(std::move(will)),
         client_(paho_uri(config_.url), config_.client_id,
-                mqtt::create_options(config_.version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1)),
+                // Paho C fails a publish (-12) once 100 wait in its queue, even while connected
+                // (they wait for the broker's receive maximum): too few for a coordinator's burst of
+                // receipts (bench/coordinator). Bounded anyway by what the caller publishes.
+                mqtt::create_options(config_.version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1, MAX_BUFFERED)),
         retry_timer_(io),
         backoff_(config_.reconnect_min),
         alive_(std::make_shared<bool>(true)) {
@@ -75,10 +78,12 @@ class PahoMqttClient final : public MqttClient, public std::enable_shared_from_t
 
   void subscribe(const std::string& filter) override {
     if (!subscriptions_.insert(filter).second) return;
+    const PahoCall call(*this);
     if (client_.is_connected()) subscribe_now({filter});
   }
 
   void publish(const std::string& topic, const std::string& payload, int qos, bool retain) override {
+    const PahoCall call(*this);
     if (!client_.is_connected()) {
       ++stats_.publish_failures;
       return;
@@ -94,6 +99,7 @@ class PahoMqttClient final : public MqttClient, public std::enable_shared_from_t
 
   void publish_confirmed(const std::string& topic, const std::string& payload, int qos,
                          const UserProperties& properties, std::function<void(PublishResult)> done) override {
+    const PahoCall call(*this);
     if (!client_.is_connected()) {
       ++stats_.publish_failures;
       post([done = std::move(done)] { done(PublishResult{false, 0, "not connected"}); });
@@ -152,15 +158,43 @@ class PahoMqttClient final : public MqttClient, public std::enable_shared_from_t
   // Backpressure: at most MAX_IN_FLIGHT messages wait for the io_context. When full, Paho's
   // delivery thread blocks here, stops reading the socket, and the broker holds the rest
   // (TCP flow control), so memory stays bounded and the commit timer is never starved.
+  // Paho calls the message callback holding its client mutex, so this thread must never wait while
+  // the io thread needs that mutex (any call into Paho): see PahoCall.
   void wait_for_room() {
     std::unique_lock lock(in_flight_mutex_);
-    while (in_flight_ >= MAX_IN_FLIGHT && !stopping_flag_.load()) {
+    while (in_flight_ >= MAX_IN_FLIGHT && paho_calls_ == 0 && !stopping_flag_.load()) {
       ++stats_backpressure_waits_;
       // Timed, so that a stop() on the io thread can never deadlock against this thread.
       in_flight_cv_.wait_for(lock, std::chrono::milliseconds{100});
     }
     ++in_flight_;
   }
+
+  // Lives on the io thread around every call into Paho. Without it, a full queue deadlocked: Paho's
+  // delivery thread waited in wait_for_room() holding Paho's mutex, and the io thread, which alone
+  // frees room, blocked on that mutex in publish() (found by bench/coordinator: a coordinator
+  // publishing receipts while 4096 messages waited; gdb showed both threads in the lock). While a
+  // call is under way the delivery thread stops waiting, so the bound is exceeded by the few
+  // messages that arrive meanwhile, and the call gets the mutex as soon as the callback returns.
+  class PahoCall {
+   public:
+    explicit PahoCall(PahoMqttClient& c) : c_(c) {
+      {
+        std::lock_guard lock(c_.in_flight_mutex_);
+        ++c_.paho_calls_;
+      }
+      c_.in_flight_cv_.notify_all();
+    }
+    ~PahoCall() {
+      std::lock_guard lock(c_.in_flight_mutex_);
+      --c_.paho_calls_;
+    }
+    PahoCall(const PahoCall&) = delete;
+    PahoCall& operator=(const PahoCall&) = delete;
+
+   private:
+    PahoMqttClient& c_;
+  };
 
   void release_slot() {
     {
@@ -215,6 +249,7 @@ class PahoMqttClient final : public MqttClient, public std::enable_shared_from_t
 
   void connect() {
     if (stopping_) return;
+    const PahoCall call(*this);
     try {
       auto token = client_.connect(build_options());
       token->set_action_callback(listener_);
@@ -260,6 +295,7 @@ class PahoMqttClient final : public MqttClient, public std::enable_shared_from_t
 
   void subscribe_now(const std::vector<std::string>& filters) {
     if (filters.empty()) return;
+    const PahoCall call(*this);
     try {
       mqtt::string_collection topics(filters);
       mqtt::iasync_client::qos_collection qos(filters.size(), 1);
@@ -323,9 +359,11 @@ class PahoMqttClient final : public MqttClient, public std::enable_shared_from_t
   MqttStats stats_;
   bool stopping_ = false;
   static constexpr std::size_t MAX_IN_FLIGHT = 4096;
+  static constexpr int MAX_BUFFERED = 100'000;
   std::mutex in_flight_mutex_;
   std::condition_variable in_flight_cv_;
   std::size_t in_flight_ = 0;
+  int paho_calls_ = 0;  // io-thread calls into Paho under way (PahoCall)
   std::atomic<bool> stopping_flag_{false};
   std::atomic<std::uint64_t> stats_backpressure_waits_{0};
 };
