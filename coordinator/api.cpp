@@ -84,6 +84,10 @@ const ApiAccount* CoordinatorApi::authenticate(const HttpRequest& req, std::chro
     if (now < it->second.second) return it->second.first;
     verified_.erase(it);
   }
+  if (failures_.size() > 10'000 && !failures_.contains(req.remote_address)) {
+    // Bounded: forget windows that have ended (an address can only gain from that after a minute).
+    std::erase_if(failures_, [&](const auto& kv) { return now - kv.second.second > std::chrono::minutes{1}; });
+  }
   auto& [failures, since] = failures_[req.remote_address];
   if (now - since > std::chrono::minutes{1}) failures = 0, since = now;
   if (failures >= MAX_FAILURES_PER_MINUTE) {
