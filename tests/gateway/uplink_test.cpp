@@ -164,6 +164,16 @@ TEST_F(TransportTest, NoReceiptInTimeMeansSendAgain) {
   EXPECT_EQ(results.size(), 1u) << "a late receipt after the timeout changes nothing";
 }
 
+TEST_F(TransportTest, APubackLostWithTheConnectionDoesNotBlockTheOutbox) {
+  UplinkTransport t(io, client, uplink_config(), stats);
+  t.send(alert_message("h/a/raised/1"), record());
+  io.run_for(3s);  // no PUBACK ever comes: the same deadline applies
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].kind, DeliveryResult::Kind::retry);
+  client.sent[0].done(PublishResult{true, 0, ""});  // a very late PUBACK changes nothing
+  EXPECT_EQ(results.size(), 1u);
+}
+
 TEST_F(TransportTest, RefusedPublishesAndReceiptsAndUnknownTypes) {
   UplinkTransport t(io, client, uplink_config(), stats);
   t.send(alert_message("m1"), record());
