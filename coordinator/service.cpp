@@ -79,6 +79,8 @@ struct Service::Impl {
       return;
     }
     const IngestResult r = ingest->on_message(m.topic, m.payload, core::to_epoch_ms(m.received));
+    // A new alert's first person is told now, not at the next tick (alert-to-first-notification latency).
+    if (r.kind == IngestResult::Kind::stored) escalate();
     // Stored (committed) before the receipt goes: a receipt always means "safe here".
     if (!r.receipt_topic.empty() && !r.receipt.empty()) mqtt->publish(r.receipt_topic, r.receipt, 1, false);
   }

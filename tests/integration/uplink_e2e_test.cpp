@@ -235,7 +235,8 @@ TEST_F(UplinkE2E, BrokerDownWhileAlertsAreRaised) {
   c1_ = start_coordinator("c1");
   start_hearthd();
   raise(1);
-  ASSERT_TRUE(wait_until([&] { return coordinator_count() == 1; }, 20s)) << "first alert stored";
+  ASSERT_TRUE(wait_until([&] { return coordinator_count() == 1 && gateway_pending() == "0"; }, 20s))
+      << "first alert stored and receipted";
 
   coop_->stop();  // the co-op's broker goes away; the home carries on
   for (int room = 2; room <= 4; ++room) raise(room);
