@@ -36,17 +36,18 @@ struct ApiContext {
   const Pipeline* pipeline = nullptr;
   std::function<MqttStats()> mqtt_stats;
   std::function<bool()> clock_synchronised;
-  Alerting* alerting = nullptr;                 // alerts list, acknowledge, resolve
-  std::vector<std::string> outbox_channels;     // channels reported on /metrics
-  std::function<std::string()> uplink_metrics;  // the co-op uplink's Prometheus lines, when configured
-  Accounts* accounts = nullptr;                 // dashboard accounts; nullptr: bearer token only
-  bool tv_from_loopback = true;                 // requests from the box itself act as the TV without a login
-  bool secure_cookies = false;                  // TLS in front: cookies get Secure
-  std::string tv_csrf_token;                    // per process; the TV reads it from GET /api/v1/session
+  Alerting* alerting = nullptr;              // alerts list, acknowledge, resolve
+  std::vector<std::string> outbox_channels;  // channels reported on /metrics
+  Accounts* accounts = nullptr;              // dashboard accounts; nullptr: bearer token only
+  bool tv_from_loopback = true;              // requests from the box itself act as the TV without a login
+  bool secure_cookies = false;               // TLS in front: cookies get Secure
+  std::string tv_csrf_token;                 // per process; the TV reads it from GET /api/v1/session
   // Live updates to dashboards (SSE channel "live"): event name and JSON data.
   std::function<void(std::string_view event, const std::string& data)> live;
   core::TimePoint started{};
   std::function<core::TimePoint()> now = core::now_ms;
+  // The co-op uplink's Prometheus lines for /metrics (gateway/uplink.h); empty when not configured.
+  std::function<std::string()> uplink_metrics;
 };
 
 // Everything hearthd serves: the web UI's files, the JSON API and /metrics.
