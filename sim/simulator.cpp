@@ -220,6 +220,7 @@ struct Simulator::Impl {
     for (const auto& l : links) link_up[l.key] = true;
     for (const auto& inc : opt.incidents) incidents.push_back({inc, false, false, std::nullopt});
     thermal = std::make_unique<ThermalModel>(routine, opt.start);
+    integrate(opt.start, DataTime{0});  // the loads at the start, for the first reports
     total_start_time = payload::local_time_text(opt.start.count(), opt.day0_epoch_s);
   }
 

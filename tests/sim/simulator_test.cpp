@@ -291,6 +291,29 @@ TEST(Simulator, NightWanderingOpensAndClosesTheFrontDoor) {
   EXPECT_TRUE(std::any_of(hall.begin(), hall.end(), [](const Seen& s) { return s.at == 3s && s.value == 1.0; }));
 }
 
+TEST(Simulator, AnIncidentInjectedWhileRunningCountsFromThen) {
+  auto sim = make_sim(synthetic());
+  DriverSink sink;
+  run(*sim, sink, 20s);
+  sim->schedule(incident("smoke@2s+5s"), 20s);
+  run(*sim, sink, 21s, 500ms, 20s);
+  EXPECT_EQ(sink.value("z2m:kitchen/smoke", Metric::smoke), 0.0);
+  run(*sim, sink, 22s, 500ms, 21s);
+  EXPECT_EQ(sink.value("z2m:kitchen/smoke", Metric::smoke), 1.0);
+  run(*sim, sink, 28s, 500ms, 22s);
+  EXPECT_EQ(sink.value("z2m:kitchen/smoke", Metric::smoke), 0.0);
+}
+
+TEST(Simulator, TheFirstReportsCarryTheLoadAtTheStart) {
+  SimOptions o = synthetic();
+  o.start = DataTime{(20 * 60) * 60'000LL};  // 20:00: the TV is on
+  auto sim = make_sim(o);
+  DriverSink sink;
+  for (const auto& l : sim->links()) sink.feed(sim->on_connected(l.key, 0s), 0s);
+  EXPECT_GT(sink.value("shelly:shellyplusplugs-d8bfc0a1b2c3", Metric::power_w), 50.0);
+  EXPECT_GT(sink.value("tasmota:house_meter", Metric::power_w), 140.0);
+}
+
 TEST(Simulator, StartTimesAndSpeedMapWallToDataTime) {
   EXPECT_EQ(parse_start("07:30"), DataTime{(7 * 60 + 30) * 60'000LL});
   EXPECT_EQ(parse_start("3/23:59"), DataTime{3 * DAY.count() + (23 * 60 + 59) * 60'000LL});
