@@ -66,6 +66,7 @@ struct NativeDevice {
   std::string boot;
   std::uint32_t seq = 0;
   std::uint32_t boots = 0;
+  bool power_cut = true;  // the next connection is a new boot (first start, or after plug_offline)
   bool motion = false;
   std::optional<WallTime> clear_at;
   std::optional<WallTime> last_report;
@@ -433,10 +434,14 @@ struct Simulator::Impl {
     }
     for (auto& n : native) {
       if (n.id != key) continue;
-      // Every connection is a boot of the firmware: new boot id, seq from 0, new counter.
-      n.boot = hex_id(mix(opt.boot_entropy, 41 + n.id.size(), ++n.boots));
-      n.seq = 0;
-      n.energy_kwh = {};
+      // After a power cut the firmware boots: new boot id, seq from 0, a new energy counter. A
+      // reconnect (broker outage, Wi-Fi) keeps them; the describe/status/reading are sent again.
+      if (n.power_cut) {
+        n.power_cut = false;
+        n.boot = hex_id(mix(opt.boot_entropy, 41 + n.id.size(), ++n.boots));
+        n.seq = 0;
+        n.energy_kwh = {};
+      }
       publish_describe(out, n);
       char buf[HFW_MAX_PAYLOAD + 1];
       char topic[HFW_MAX_TOPIC];
@@ -611,6 +616,7 @@ struct Simulator::Impl {
         if (auto link = link_of(inc.target)) {
           link_up[*link] = false;
           step.links.emplace_back(*link, false);
+          if (NativeDevice* n = native_named(*link)) n->power_cut = true;  // unplugged: it reboots
         } else if (ZigbeeDevice* z = zigbee_named(inc.target)) {
           emit(step.messages, Z2M_LINK, std::string(Z2M_BASE) + "/" + z->name + "/availability",
                payload::z2m_availability(false), 1, true);

@@ -78,6 +78,7 @@ TEST(ThermalModel, HeatingKeepsTheHomeWarmAndTheNightAbove18) {
   for (int minute = 0; minute < 2 * 24 * 60; minute += 10) {
     m.advance(DataTime{minute * 60'000LL});
     const double t = m.temperature_c(Room::living_room);
+    for (Room room : {Room::bedroom, Room::bathroom}) EXPECT_GT(m.temperature_c(room), 18.0) << to_string(room);
     min_c = std::min(min_c, t);
     max_c = std::max(max_c, t);
     if (minute == 24 * 60 + 20 * 60) evening_c = t;

@@ -249,6 +249,27 @@ TEST(Simulator, BrokerOutageDropsEveryDeviceAndRestoresThem) {
   EXPECT_EQ(up, sim->links().size());
 }
 
+TEST(Simulator, ANativeDeviceRebootsAfterAPowerCutButNotAfterAnOutage) {
+  auto sim = make_sim(synthetic({incident("broker_outage@2s+2s"), incident("plug_offline:plug-1@6s+2s")}));
+  DriverSink sink;
+  std::vector<std::string> boots;
+  const auto note_boot = [&](const std::vector<Outgoing>& out) {
+    for (const auto& m : out) {
+      if (m.topic == "hearth/v1/plug-1/status" && m.payload.find("online") != std::string::npos)
+        boots.push_back(m.payload);
+    }
+  };
+  for (const auto& l : sim->links()) note_boot(sim->on_connected(l.key, 0s));
+  for (WallTime t = 500ms; t <= 10s; t += 500ms) {
+    for (const auto& [key, up] : sim->advance(t).links) {
+      if (up) note_boot(sim->on_connected(key, t));
+    }
+  }
+  ASSERT_EQ(boots.size(), 3U);
+  EXPECT_EQ(boots[0], boots[1]) << "a reconnect is not a reboot";
+  EXPECT_NE(boots[1], boots[2]) << "unplugged and plugged in again: a new boot";
+}
+
 TEST(Simulator, FallStopsAllActivityAfterOneLastMovement) {
   auto sim = make_sim(synthetic({incident("fall:kitchen@5s+3min")}));
   DriverSink sink;
