@@ -103,9 +103,12 @@ class Runner {
         spdlog::warn("sim: control: {}", inc.error().message);
         return;
       }
+      if (auto ok = sim_.schedule(*inc, elapsed()); !ok) {
+        spdlog::warn("sim: control: {}", ok.error().message);
+        return;
+      }
       spdlog::info("sim: control: {} ({}) in {} s for {} s", hearth::sim::to_string(inc->kind), inc->target,
                    inc->at.count() / 1000, inc->duration.count() / 1000);
-      sim_.schedule(*inc, elapsed());
     });
     control_->start();
   }
@@ -226,10 +229,14 @@ int main(int argc, char** argv) {
   bool print_config = false;
   std::string log_level = "info";
   std::string control_topic = "hearth-sim/incident";
+  std::string user, password_file, ca_file;
   app.add_option("--url", url, "broker URL (tcp://, ssl://, mqtt://, mqtts://)")->capture_default_str();
   app.add_option("--mqtt-version", mqtt_version, "3 (MQTT 3.1.1, as the devices speak) or 5")
       ->check(CLI::IsMember({3, 5}))
       ->capture_default_str();
+  app.add_option("--user", user, "broker user name for every simulated device (default: anonymous)");
+  app.add_option("--password-file", password_file, "file holding that user's password (never on the command line)");
+  app.add_option("--ca-file", ca_file, "CA certificate to verify a TLS broker with");
   app.add_option("--speed", speed, "data seconds per wall second (1 = real time)")->capture_default_str();
   app.add_option("--start", start, "data time to start at: HH:MM, D/HH:MM (day D, 0 = a Monday) or now")
       ->capture_default_str();
@@ -332,6 +339,15 @@ int main(int argc, char** argv) {
   mqtt.reconnect_min = std::chrono::seconds{1};
   mqtt.reconnect_max = std::chrono::seconds{10};
   mqtt.tls.enabled = url.rfind("ssl://", 0) == 0 || url.rfind("mqtts://", 0) == 0;
+  mqtt.tls.ca_file = ca_file;
+  mqtt.username = user;
+  if (!password_file.empty()) {
+    std::ifstream in(password_file);
+    if (!in || !std::getline(in, mqtt.password)) {
+      std::cerr << "hearth-sim: cannot read a password from " << password_file << "\n";
+      return 2;
+    }
+  }
 
   net::io_context io;
   const auto tick = duration_option(tick_text, "--tick");

@@ -559,6 +559,46 @@ struct Simulator::Impl {
   }
 
   // ---- incidents ----
+  // Empty when the incident's target exists in this home, else what would be accepted.
+  std::string check_target(const Incident& inc) {
+    const std::string& t = inc.target;
+    std::vector<std::string> ok;
+    switch (inc.kind) {
+      case IncidentKind::fall:
+        ok = {"bedroom", "bathroom", "kitchen", "living_room", "hall"};
+        break;
+      case IncidentKind::night_wandering:
+      case IncidentKind::smoke:
+        for (const auto& z : zigbee) {
+          if (z.kind == (inc.kind == IncidentKind::smoke ? ZKind::smoke : ZKind::contact)) ok.push_back(z.name);
+        }
+        break;
+      case IncidentKind::cold_snap:
+        for (const auto& z : zigbee) {
+          if (z.kind == ZKind::climate) ok.push_back(z.name);
+        }
+        for (const auto& n : native) {
+          if (!n.plug) ok.push_back(n.id);
+        }
+        break;
+      case IncidentKind::plug_offline:
+        for (const auto& p : tasmota) ok.push_back(p.topic);
+        for (const auto& sh : shelly) ok.push_back(sh.prefix);
+        ok.push_back("tv");
+        for (const auto& n : native) ok.push_back(n.id);
+        for (const auto& z : zigbee) ok.push_back(z.name);
+        break;
+      case IncidentKind::broker_outage:
+        ok = {"all"};
+        break;
+    }
+    if (std::find(ok.begin(), ok.end(), t) != ok.end()) return {};
+    std::string list;
+    for (const auto& o : ok) list += (list.empty() ? "" : ", ") + o;
+    return "incident " + std::string(to_string(inc.kind)) + ": no target '" + t + "' in this home (one of: " + list +
+           ")";
+  }
+
   std::optional<std::string> link_of(std::string_view target) const {
     for (const auto& p : tasmota) {
       if (p.topic == target || p.link() == target) return p.link();
@@ -856,6 +896,9 @@ core::Result<std::unique_ptr<Simulator>> Simulator::create(SimOptions options) {
     impl->recorded = std::move(*rec);
   }
   impl->build();
+  for (const auto& s : impl->incidents) {
+    if (auto why = impl->check_target(s.incident); !why.empty()) return core::make_error(why);
+  }
   return std::unique_ptr<Simulator>(new Simulator(std::move(impl)));
 }
 
@@ -867,9 +910,11 @@ std::vector<Outgoing> Simulator::on_message(std::string_view link, std::string_v
                                             bool retained, WallTime now) {
   return impl_->on_message(link, topic, payload, retained, now);
 }
-void Simulator::schedule(Incident incident, WallTime now) {
+core::Result<void> Simulator::schedule(Incident incident, WallTime now) {
+  if (auto why = impl_->check_target(incident); !why.empty()) return core::make_error(why);
   incident.at += now;
   impl_->incidents.push_back({std::move(incident), false, false, std::nullopt});
+  return {};
 }
 DataTime Simulator::data_time() const { return impl_->data; }
 const SimStats& Simulator::stats() const { return impl_->stats; }

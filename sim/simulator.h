@@ -100,8 +100,9 @@ class Simulator {
   // A message on one of the link's subscriptions (commands); returns the device's answers.
   std::vector<Outgoing> on_message(std::string_view link, std::string_view topic, std::string_view payload,
                                    bool retained, WallTime now);
-  // An incident injected while running (the control topic): its offset counts from `now`.
-  void schedule(Incident incident, WallTime now);
+  // An incident injected while running (the control topic): its offset counts from `now`. An
+  // error names the targets this home has (create() checks the initial incidents the same way).
+  core::Result<void> schedule(Incident incident, WallTime now);
   DataTime data_time() const;
   const SimStats& stats() const;
   std::string source_summary() const;  // what the home replays, for the start-up log

@@ -316,7 +316,10 @@ TEST(Simulator, AnIncidentInjectedWhileRunningCountsFromThen) {
   auto sim = make_sim(synthetic());
   DriverSink sink;
   run(*sim, sink, 20s);
-  sim->schedule(incident("smoke@2s+5s"), 20s);
+  ASSERT_TRUE(sim->schedule(incident("smoke@2s+5s"), 20s));
+  const auto wrong = sim->schedule(incident("plug_offline:toaster"), 20s);
+  ASSERT_FALSE(wrong);
+  EXPECT_NE(wrong.error().message.find("kettle"), std::string::npos) << wrong.error().message;
   run(*sim, sink, 21s, 500ms, 20s);
   EXPECT_EQ(sink.value("z2m:kitchen/smoke", Metric::smoke), 0.0);
   run(*sim, sink, 22s, 500ms, 21s);
@@ -333,6 +336,19 @@ TEST(Simulator, TheFirstReportsCarryTheLoadAtTheStart) {
   for (const auto& l : sim->links()) sink.feed(sim->on_connected(l.key, 0s), 0s);
   EXPECT_GT(sink.value("shelly:shellyplusplugs-d8bfc0a1b2c3", Metric::power_w), 50.0);
   EXPECT_GT(sink.value("tasmota:house_meter", Metric::power_w), 140.0);
+}
+
+TEST(Simulator, AnIncidentOnSomethingTheHomeLacksIsAnError) {
+  for (const char* spec : {"smoke:hall/motion", "cold_snap:kitchen/smoke", "fall:garage", "night_wandering:back_door",
+                           "plug_offline:toaster"}) {
+    auto sim = Simulator::create(synthetic({incident(spec)}));
+    EXPECT_FALSE(sim) << spec;
+  }
+  for (const char* spec : {"cold_snap:bathroom-sensor", "plug_offline:tv", "plug_offline:plug-1",
+                           "plug_offline:kitchen/smoke", "fall:living_room"}) {
+    auto sim = Simulator::create(synthetic({incident(spec)}));
+    EXPECT_TRUE(sim) << spec << ": " << (sim ? "" : sim.error().message);
+  }
 }
 
 TEST(Simulator, StartTimesAndSpeedMapWallToDataTime) {
