@@ -334,7 +334,7 @@ struct Simulator::Impl {
     emit(out, s.prefix, s.prefix + "/events/rpc", payload::shelly_notify_status(s.prefix, shelly_ts(), s.sw), 0, false);
   }
 
-  double room_temperature_c(const ZigbeeDevice* z, Room room, std::string_view target, WallTime now) const {
+  double room_temperature_c(Room room, std::string_view target, WallTime now) const {
     double t = thermal->temperature_c(room);
     // A cold snap pulls the target's room down to 14 °C over a ramp (a quarter of the incident, at
     // most 5 min) and lets it recover over the same ramp afterwards; all in wall time.
@@ -348,7 +348,6 @@ struct Simulator::Impl {
         k = std::max(0.0, 1.0 - static_cast<double>((now - s.incident.end()).count()) / static_cast<double>(ramp));
       if (t > COLD_SNAP_C) t += (COLD_SNAP_C - t) * k;
     }
-    (void)z;
     // Sensor noise of +-0.1 °C, the same for the same seed and data minute.
     return t + 0.2 * (unit_random(opt.seed, 31 + static_cast<std::uint64_t>(room),
                                   static_cast<std::uint64_t>(data.count() / 60'000)) -
@@ -361,7 +360,7 @@ struct Simulator::Impl {
     std::string p;
     switch (z.kind) {
       case ZKind::climate:
-        p = payload::z2m_climate(room_temperature_c(&z, z.place, z.name, now), thermal->humidity_pct(z.place),
+        p = payload::z2m_climate(room_temperature_c(z.place, z.name, now), thermal->humidity_pct(z.place),
                                  z.battery_pct, z.linkquality);
         break;
       case ZKind::motion: {
@@ -396,7 +395,7 @@ struct Simulator::Impl {
       }
     } else {
       hfw_reading_number(&r, 0, HFW_TEMPERATURE_C,
-                         std::round(room_temperature_c(nullptr, Room::bathroom, n.id, now) * 100) / 100);
+                         std::round(room_temperature_c(Room::bathroom, n.id, now) * 100) / 100);
       hfw_reading_number(&r, 0, HFW_HUMIDITY_PCT, std::round(thermal->humidity_pct(Room::bathroom) * 10) / 10);
       hfw_reading_flag(&r, 0, HFW_MOTION, n.motion);
     }
