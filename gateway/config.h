@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/duration.h"
 #include "core/result.h"
 #include "drivers/driver_options.h"
 #include "rules/rules_config.h"
@@ -111,9 +112,8 @@ struct Overrides {
 
 const std::vector<std::string>& appliance_kinds();
 
-// "500ms", "30s", "5m" (or "5min"), "2h", or a bare number of seconds; spaces around the number
-// and unit are allowed. nullopt when malformed, negative or too large to represent.
-std::optional<std::chrono::milliseconds> parse_duration_text(std::string_view text);
+// The duration grammar lives in core/ (hearth-sim uses it too).
+using core::parse_duration_text;
 
 core::Result<GatewayConfig> parse_config(const std::string& yaml_text, const std::string& source_name);
 core::Result<GatewayConfig> load_config_file(const std::string& path);
