@@ -258,7 +258,8 @@ int write_series(Store& store, std::ostream& out, const std::string& device, con
 }
 
 // Alert events go to standard output as JSON lines; logs and diagnostics to standard error.
-int run_replay(const std::string& input_path, const std::string& config_path, const std::string& tick_text) {
+int run_replay(const std::string& input_path, const std::string& config_path, const std::string& tick_text,
+               const std::string& energy_path) {
   auto logger = spdlog::stderr_color_mt("hearth");
   logger->set_pattern("%l %v");
   spdlog::set_default_logger(logger);
@@ -290,6 +291,15 @@ int run_replay(const std::string& input_path, const std::string& config_path, co
     }
   }
   std::istream& in = input_path == "-" ? std::cin : file;
+  std::ofstream energy_file;
+  if (!energy_path.empty()) {
+    energy_file.open(energy_path, std::ios::trunc);
+    if (!energy_file) {
+      std::cerr << "hearth: cannot write " << energy_path << "\n";
+      return 2;
+    }
+    options.energy_out = &energy_file;
+  }
   auto stats = gateway::replay(in, *config, std::cout, options);
   if (!stats) {
     std::cerr << "hearth: " << stats.error().message << "\n";
@@ -336,6 +346,10 @@ int main(int argc, char** argv) {
       ->required();
   rep->add_option("--config", config_path, "home.yaml (devices, rooms, rules); defaults without");
   rep->add_option("--tick", tick, "rule tick of simulated time, e.g. 30s, 500ms, 1m")->capture_default_str();
+  std::string energy_out;
+  rep->add_option("--energy", energy_out,
+                  "also run energy accounting and write its figures (appliances, summary, daily summaries) "
+                  "as JSON to this file");
   bool routine_as_json = false;
   auto* routine = cli.add_subcommand("routine",
                                      "the learned daily routine (wellbeing) as hearthd last saved it (every 10 min "
@@ -367,7 +381,7 @@ int main(int argc, char** argv) {
       return show_energy(db, config_path, sub->get_name(), energy_as_json, baseline, reporting, kind, lang);
     }
   }
-  if (*rep) return run_replay(input, config_path, tick);
+  if (*rep) return run_replay(input, config_path, tick, energy_out);
   if (*routine) return show_routine(db, config_path, routine_as_json);
 
   const auto res = *gateway::resolution_from_string(resolution);
