@@ -328,9 +328,10 @@ struct App::Impl {
     if (next->mqtt.url != config.mqtt.url || next->store.path != config.store.path ||
         next->http.address != config.http.address || next->http.port != config.http.port ||
         next->home_id != config.home_id || next->webhook.url != config.webhook.url ||
-        next->consent.alerts != config.consent.alerts) {
+        next->consent.alerts != config.consent.alerts || next->energy.enabled != config.energy.enabled) {
       spdlog::warn(
-          "config reload: mqtt, store, http, home_id, webhook and consent changes take effect after a restart");
+          "config reload: mqtt, store, http, home_id, webhook, consent and energy.enabled changes take effect after a "
+          "restart");
     }
     config.devices = next->devices;
     config.ingest = next->ingest;

@@ -150,4 +150,19 @@ TEST_F(EnergyE2E, PlugCountersAndARestartGiveTheHandComputedKwhAndCost) {
   ASSERT_EQ(fromcli["appliances"].size(), 1u);
   EXPECT_NEAR(total_kwh(fromcli["appliances"][0]["today"]), 0.027, 1e-9);
   EXPECT_EQ(fromcli["appliances"][0]["today"]["pence"], 27);
+
+  // The householder's export carries the stored daily summaries (one is written here directly:
+  // completing a real day would take a day).
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(dir_.file("hearth.db").c_str(), &db), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  EXPECT_EQ(sqlite3_exec(db, R"(INSERT INTO energy_daily VALUES ('2026-01-01', '{"schema":1,"date":"2026-01-01"}', 1))",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  const std::string exported = run(std::string(HEARTH_CLI_PATH) + " --db " + dir_.file("hearth.db") + " export");
+  EXPECT_NE(
+      exported.find(R"(home,energy_daily_summary,1,1970-01-01T00:00:00.001Z,"{""schema"":1,""date"":""2026-01-01""}")"),
+      std::string::npos)
+      << exported;
 }
