@@ -180,6 +180,7 @@ core::Result<std::size_t> EnergyService::restore(core::TimePoint now, int replay
     if (!restarts) return restarts.error();
     for (auto& r : readings) {
       if (const Device* d = registry_.find(r.device_id)) ensure_device(*d);
+      metered_ = metered_ || r.metric == core::Metric::power_w || r.metric == core::Metric::energy_kwh;
       // Stored energy_kwh values are the pipeline's monotonic totals: the ledger infers each step,
       // except at the restarts recorded when they happened.
       if (r.metric == core::Metric::energy_kwh) {
@@ -193,7 +194,6 @@ core::Result<std::size_t> EnergyService::restore(core::TimePoint now, int replay
         }
       }
       ledger_.on_reading(r);
-      metered_ = metered_ || r.metric == core::Metric::power_w || r.metric == core::Metric::energy_kwh;
     }
     fed += readings.size();
   }

@@ -183,6 +183,9 @@ TEST_F(EnergyApiTest, NobodyAndTheTvGetNothingCarersReadAndOnlyTheHouseholderOrA
   const auto put = call("PUT", "/api/v1/energy/tariff", tariff, home.cookie, home.csrf);
   ASSERT_EQ(put.status, 200) << put.body;
   EXPECT_EQ(call("POST", "/api/v1/energy/summary", "{}", home.cookie, home.csrf).status, 405);
+  ctx_.energy = nullptr;  // energy.enabled: false
+  EXPECT_EQ(call("GET", "/api/v1/energy/summary", "", home.cookie).status, 503);
+  EXPECT_TRUE(json::parse(home_summary_json(ctx_))["energy"].is_null());
   const auto actions = audit_actions();
   for (const char* a : {"carer1 view_energy_appliances", "margaret view_energy_advice", "margaret edit_energy_tariff"})
     EXPECT_NE(std::find(actions.begin(), actions.end(), a), actions.end()) << a;
@@ -209,6 +212,7 @@ TEST_F(EnergyApiTest, AppliancesAndSummaryMatchTheHandComputedTrace) {
   EXPECT_EQ(summary["tariff"]["id"], en::default_tariff().id);
   EXPECT_EQ(summary["date"], "2026-11-22");
 
+  EXPECT_EQ(api("GET", "/api/v1/advice?lang=fr").status, 400);
   const auto a = api("GET", "/api/v1/advice?lang=cy");
   ASSERT_EQ(a.status, 200) << a.body;
   EXPECT_EQ(json::parse(a.body)["language"], "cy");
@@ -273,8 +277,11 @@ TEST_F(EnergyApiTest, YearToDateAfterARestartComesFromStoredSummaries) {
   ASSERT_TRUE(store_->flush().has_value());
   start_energy();
   const auto after = json::parse(api("GET", "/api/v1/energy/summary").body);
-  EXPECT_NEAR(total_kwh(after["year_to_date"]["electricity"]), 70.4, 1e-3);
-  EXPECT_NEAR(total_kwh(after["today"]["electricity"]), 0.4, 1e-3);
+  EXPECT_NEAR(total_kwh(after["year_to_date"]["electricity"]), 70.4, 1e-6);
+  EXPECT_NEAR(total_kwh(after["today"]["electricity"]), 0.4, 1e-6);
+  // The restart recorded when it happened keeps the 10 minutes across it bridged, as before.
+  const auto washer = json::parse(api("GET", "/api/v1/energy/appliances").body)["appliances"][0];
+  EXPECT_NEAR(washer["today"]["kwh"]["bridged"].get<double>(), 0.1, 1e-6);
 }
 
 TEST_F(EnergyApiTest, CompletedDaysAreStoredOnceAndHandedToTheHook) {
@@ -315,4 +322,17 @@ TEST_F(EnergyApiTest, AnEditedTariffIsKeptAndPricesWhatComesNext) {
   config_.energy.tariff = en::shipped_tariffs().tariffs.at(2);
   energy_->reconfigure(config_.energy);
   EXPECT_EQ(energy_->tariff().id, en::shipped_tariffs().tariffs.at(2).id);
+}
+
+TEST_F(EnergyApiTest, ADayMissedWhileStoppedIsSummarisedFromStoredReadingsAtStart) {
+  washer_trace();
+  ASSERT_TRUE(store_->flush().has_value());
+  // hearthd was stopped before midnight and starts again the next morning: no tick saw the day end.
+  now_ = core::from_epoch_ms(T0 + 22 * 3'600'000LL);
+  start_energy();
+  ASSERT_EQ(hooked_, std::vector<std::string>{"2026-11-22"}) << "only the day with data, not the empty days before";
+  auto parsed = en::parse_daily_summary(store_->energy_days("2026-11-22", "2026-11-22")->at(0).summary_json);
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_NEAR(parsed->electricity.total(), 0.4, 1e-6);
+  EXPECT_EQ(parsed->counter_restarts, 1);
 }
