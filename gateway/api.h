@@ -18,6 +18,8 @@
 
 namespace hearth::gateway {
 
+class EnergyService;  // gateway/energy_service.h
+
 // Who is asking: an account's session (cookie), an API client (bearer token: acts as admin, no
 // CSRF since it carries no ambient credentials), or the TV on the box itself (loopback, no login).
 struct Principal {
@@ -50,6 +52,7 @@ struct ApiContext {
   std::function<core::Result<ErasedCounts>()> erase_history;
   core::TimePoint started{};
   std::function<core::TimePoint()> now = core::now_ms;
+  EnergyService* energy = nullptr;  // energy endpoints and the TV's energy cards; nullptr: energy off
 };
 
 // Everything hearthd serves: the web UI's files, the JSON API and /metrics.
@@ -63,6 +66,10 @@ std::optional<dashboard::HttpResponse> handle_web_api(const dashboard::HttpReque
 // gateway/setup_api.cpp: devices, consent, rule settings, export and erasure of the home's data.
 std::optional<dashboard::HttpResponse> handle_setup_api(const dashboard::HttpRequest& request, ApiContext& ctx,
                                                         const std::optional<Principal>& who);
+// gateway/energy_api.cpp: /api/v1/energy/summary, /energy/appliances, /energy/tariff, /advice and
+// /savings (docs/api.md). nullopt: not one of its endpoints.
+std::optional<dashboard::HttpResponse> handle_energy_api(const dashboard::HttpRequest& request, ApiContext& ctx,
+                                                         const std::optional<Principal>& who);
 // The TV's summary of the home (GET /api/v1/home), also pushed as the "home" live event.
 std::string home_summary_json(const ApiContext& ctx);
 bool is_loopback(const std::string& address);

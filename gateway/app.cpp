@@ -29,6 +29,7 @@
 #include "gateway/api.h"
 #include "gateway/device_registry.h"
 #include "gateway/home_settings.h"
+#include "gateway/energy_service.h"
 #include "gateway/mqtt_client.h"
 #include "gateway/outbox.h"
 #include "gateway/pipeline.h"
@@ -105,6 +106,7 @@ struct App::Impl {
   std::unique_ptr<MqttClient> mqtt;
   std::unique_ptr<Pipeline> pipeline;
   std::unique_ptr<Alerting> alerting;
+  std::unique_ptr<EnergyService> energy;  // nullptr when energy.enabled is false
   std::unique_ptr<Accounts> accounts;
   std::unique_ptr<WebhookTransport> webhook;  // declared before its sender: destroyed after it
   std::unique_ptr<OutboxSender> webhook_sender;
@@ -162,10 +164,15 @@ struct App::Impl {
       auto n = store->erase_history();
       if (!n) return n.error();
       alerting->reconfigure(effective_rules(config, home_overrides), false);  // learned from what was erased
+      if (energy) {  // the ledger was built from the erased readings
+        start_energy();
+        api.energy = energy.get();
+      }
       spdlog::warn("store: the householder's history was erased ({} readings, {} alerts)", n->readings, n->alerts);
       return n;
     };
     api.started = core::now_ms();
+    api.energy = energy.get();
     http = std::make_unique<dashboard::HttpServer>(
         io, opts, [this](const dashboard::HttpRequest& req) { return handle_api(req, api); });
     auto port = http->start();
@@ -197,7 +204,29 @@ struct App::Impl {
       if (auto r = store->maintain(core::now_ms()); !r)
         spdlog::error("store: maintenance failed: {}", r.error().message);
       if (++maintenance_runs % 10 == 0) save_wellbeing();
+      if (energy) energy->tick(core::now_ms());
       arm_maintenance_timer(std::chrono::seconds{60});
+    });
+  }
+
+  // Energy accounting (gateway/energy_service.h): the ledger is rebuilt from the stored readings of
+  // the last days; each completed day's summary is stored (and, later, handed to the uplink).
+  void start_energy() {
+    if (!config.energy.enabled) {
+      spdlog::info("energy: off (energy.enabled: false)");
+      return;
+    }
+    energy = std::make_unique<EnergyService>(*store, registry, config.energy);
+    // The hook for the co-op uplink (another component): each new daily summary, once stored.
+    energy->set_summary_hook([](const rules::energy::DailySummary&) {});
+    const auto now = core::now_ms();
+    if (auto n = energy->restore(now); n)
+      spdlog::info("energy: ledger rebuilt from {} stored readings since {}", *n,
+                   rules::energy::format_day(energy->ledger_since()));
+    else
+      spdlog::warn("energy: stored readings not replayed ({}); today's figures start now", n.error().message);
+    pipeline->set_energy_handler([this](const core::Reading& total, core::EnergyStep step, const Device& d) {
+      energy->on_energy_total(total, step, d);
     });
   }
 
@@ -247,6 +276,7 @@ struct App::Impl {
     home_overrides = load_overrides(*store);
     registry.apply_settings(effective_devices(config, home_overrides));
     alerting->reconfigure(effective_rules(config, home_overrides));
+    if (energy) energy->reconfigure(config.energy);  // the devices' kinds, ratings and calibration again
     apply_consent();
   }
 
@@ -322,8 +352,9 @@ struct App::Impl {
     }
     if (next->mqtt.url != config.mqtt.url || next->store.path != config.store.path ||
         next->http.address != config.http.address || next->http.port != config.http.port ||
-        next->home_id != config.home_id || next->webhook.url != config.webhook.url) {
-      spdlog::warn("config reload: mqtt, store, http, home_id and webhook changes take effect after a restart");
+        next->home_id != config.home_id || next->webhook.url != config.webhook.url ||
+        next->energy.enabled != config.energy.enabled) {
+      spdlog::warn("config reload: mqtt, store, http, home_id, webhook and energy.enabled changes take effect after a restart");
     }
     config.consent = next->consent;
     config.devices = next->devices;
@@ -332,7 +363,8 @@ struct App::Impl {
     if (!next->http.api_token.empty()) config.http.api_token = next->http.api_token;
     pipeline->set_config(config.ingest);
     config.rules = next->rules;
-    apply_overrides();
+    config.energy = next->energy;
+    apply_overrides();  // rules, devices (also energy's kinds, ratings, calibration) and consent
     spdlog::set_level(spdlog::level::from_str(config.log_level));
     spdlog::info("config reloaded from {} ({} devices configured)", config_path, config.devices.size());
   }
@@ -387,7 +419,11 @@ struct App::Impl {
       spdlog::info("alerts: {} open alert(s) restored", *n);
     else
       spdlog::error("alerts: could not restore open alerts: {}", n.error().message);
-    pipeline->set_reading_handler([this](const core::Reading& r, const Device&) { alerting->on_reading(r); });
+    start_energy();
+    pipeline->set_reading_handler([this](const core::Reading& r, const Device& d) {
+      alerting->on_reading(r);
+      if (energy) energy->on_reading(r, d);
+    });
     alerting->set_command_builder(
         [this](const std::string& device_id, bool on) { return drivers->relay_command(device_id, on); });
     start_webhook();
