@@ -267,6 +267,21 @@ TEST(Uplink, DailySummariesOnlyWithConsent) {
   EXPECT_EQ((*head)->message_id, "flat-7/summary/energy/2026-11-21");
 }
 
+// The householder changes their mind on the setup page: the next summary follows the new choice,
+// and what was already agreed to stays in the outbox.
+TEST(Uplink, ConsentChangedLiveAppliesToTheNextSummary) {
+  UplinkHome home(ConsentConfig{true, true});
+  EXPECT_TRUE(home.uplink->enqueue_summary("energy", "2026-11-20", R"({"kwh":6.1})", core::now_ms()));
+  home.uplink->set_consent(ConsentConfig{true, false});
+  EXPECT_FALSE(home.uplink->enqueue_summary("energy", "2026-11-21", R"({"kwh":7.5})", core::now_ms()));
+  ASSERT_TRUE(home.store->flush());
+  EXPECT_EQ(home.pending(), 1) << "the summary agreed to before stays";
+  home.uplink->set_consent(ConsentConfig{true, true});
+  EXPECT_TRUE(home.uplink->enqueue_summary("energy", "2026-11-22", R"({"kwh":5.0})", core::now_ms()));
+  ASSERT_TRUE(home.store->flush());
+  EXPECT_EQ(home.pending(), 2);
+}
+
 TEST(Uplink, TheCoopsAcknowledgementIsAppliedAndAudited) {
   UplinkHome home(ConsentConfig{});
   EXPECT_EQ(home.client->subscriptions, (std::vector<std::string>{"hearth-uplink/v1/coop-a/gw-a1/receipt",
