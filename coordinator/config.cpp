@@ -204,12 +204,63 @@ void parse_accounts(const Parser& p, const YAML::Node& n, const CoordinatorConfi
   }
 }
 
+RotaStep parse_step(const Parser& p, const YAML::Node& n, const std::string& where) {
+  p.only_keys(n, where, {"id", "name", "role", "channel", "language", "ack_within"});
+  RotaStep s;
+  for (const char* key : {"id", "name", "role"}) {
+    if (!n[key]) p.fail(n, where + "." + key, "required");
+  }
+  s.id = p.str(n["id"], where + ".id");
+  if (!id_valid(s.id)) p.fail(n["id"], where + ".id", "use 1-64 letters, digits, '-' or '_'");
+  s.name = p.str(n["name"], where + ".name");
+  s.role = p.str(n["role"], where + ".role");
+  static const std::set<std::string> ROLES = {"family", "volunteer", "paid", "duty"};
+  if (!ROLES.contains(s.role)) p.fail(n["role"], where + ".role", "expected family, volunteer, paid or duty");
+  if (n["channel"]) s.channel = p.str(n["channel"], where + ".channel");
+  if (s.channel != "mqtt")
+    p.fail(n["channel"], where + ".channel", "only mqtt is built (webhook and email are not yet)");
+  if (n["language"]) s.language = p.str(n["language"], where + ".language");
+  if (!s.language.empty() && s.language != "en" && s.language != "cy")
+    p.fail(n["language"], where + ".language", "expected en or cy (leave out when unknown: both are sent)");
+  if (n["ack_within"]) {
+    const auto d = gateway::parse_duration_text(p.str(n["ack_within"], where + ".ack_within"));
+    if (!d || *d < std::chrono::seconds{10} || *d > std::chrono::hours{24})
+      p.fail(n["ack_within"], where + ".ack_within", "expected a duration from 10s to 24h");
+    s.ack_within = *d;
+  }
+  return s;
+}
+
+void parse_escalation(const Parser& p, const YAML::Node& n, CoordinatorConfig& c) {
+  p.only_keys(n, "escalation", {"rotas", "duty"});
+  if (n["rotas"]) {
+    p.only_keys(n["rotas"], "escalation.rotas", {});
+    for (const auto& kv : n["rotas"]) {
+      const std::string home = kv.first.as<std::string>();
+      const std::string where = "escalation.rotas." + home;
+      if (coop_of(c, home).empty()) p.fail(kv.first, where, "not a gateway of any co-op in coops");
+      if (!kv.second.IsSequence() || kv.second.size() == 0) p.fail(kv.second, where, "expected a non-empty list");
+      auto& steps = c.rotas[home];
+      for (std::size_t i = 0; i < kv.second.size(); ++i)
+        steps.push_back(parse_step(p, kv.second[i], where + "[" + std::to_string(i) + "]"));
+    }
+  }
+  if (n["duty"]) {
+    p.only_keys(n["duty"], "escalation.duty", {});
+    for (const auto& kv : n["duty"]) {
+      const std::string coop = kv.first.as<std::string>();
+      if (!c.coops.contains(coop)) p.fail(kv.first, "escalation.duty." + coop, "not a co-op in coops");
+      c.duty[coop] = parse_step(p, kv.second, "escalation.duty." + coop);
+    }
+  }
+}
+
 CoordinatorConfig parse_root(const Parser& p, const YAML::Node& root) {
   CoordinatorConfig c;
   c.source = p.source();
   p.only_keys(root, "",
               {"log_level", "instance_id", "mqtt", "share_group", "topic_prefix", "store", "coops", "max_payload_bytes",
-               "analytics", "http", "accounts"});
+               "analytics", "http", "accounts", "escalation"});
   for (const char* key : {"mqtt", "store", "coops"}) {
     if (!root[key]) p.fail(root, key, "required");
   }
@@ -234,6 +285,7 @@ CoordinatorConfig parse_root(const Parser& p, const YAML::Node& root) {
   }
   parse_store(p, root["store"], c.store);
   parse_coops(p, root["coops"], c.coops);
+  if (root["escalation"]) parse_escalation(p, root["escalation"], c);
   if (root["max_payload_bytes"])
     c.max_payload_bytes =
         static_cast<std::size_t>(p.integer(root["max_payload_bytes"], "max_payload_bytes", 1024, 16 * 1024 * 1024));
@@ -293,13 +345,23 @@ std::vector<std::string> describe_config(const CoordinatorConfig& c) {
       "store: " + c.store.backend + " " + c.store.path,
   };
   for (const auto& [coop, gateways] : c.coops) {
-    out.push_back("coop " + coop + ": " + std::to_string(gateways.size()) + " gateway(s)");
+    out.push_back("coop " + coop + ": " + std::to_string(gateways.size()) + " gateway(s)" +
+                  (c.duty.contains(coop) ? ", duty coordinator " + c.duty.at(coop).id : ""));
   }
   out.push_back("analytics: k=" + std::to_string(c.analytics.k) +
                 " baseline_days=" + std::to_string(c.analytics.baseline_days));
   out.push_back(c.http.enabled ? "http: " + c.http.address + ":" + std::to_string(c.http.port) +
                                      " accounts=" + std::to_string(c.accounts.size())
                                : std::string("http: off"));
+  out.push_back("escalation rotas: " + std::to_string(c.rotas.size()) + " home(s)");
+  return out;
+}
+
+std::vector<RotaStep> rota_for(const CoordinatorConfig& c, const std::string& coop_id, const std::string& home_id) {
+  std::vector<RotaStep> out;
+  if (coop_of(c, home_id) != coop_id) return out;  // never another co-op's carers
+  if (auto it = c.rotas.find(home_id); it != c.rotas.end()) out = it->second;
+  if (auto it = c.duty.find(coop_id); it != c.duty.end()) out.push_back(it->second);
   return out;
 }
 

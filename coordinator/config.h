@@ -3,6 +3,7 @@
 // duplicate keys, empty values, wrong types and out-of-range values are errors naming the file,
 // line and key), like hearthd's. Every co-op served by this deployment lists its gateways: a
 // message is only accepted from a gateway listed under the co-op named in its topic.
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <set>
@@ -40,6 +41,17 @@ struct ApiAccount {
   std::string token_hash;  // $argon2id$...
 };
 
+// One step of an escalation rota: who is told, how, in which language, and how long they have to
+// acknowledge before the next step is told (coordinator/escalation.h).
+struct RotaStep {
+  std::string id;                // topic-safe person id: hearth-carer/v1/<coop>/<id>/notify
+  std::string name;              // shown in reports
+  std::string role;              // family, volunteer, paid, duty
+  std::string channel = "mqtt";  // mqtt (a carer app); webhook and email are not built yet
+  std::string language;          // en, cy, or empty (unknown: both languages are sent)
+  std::chrono::milliseconds ack_within{std::chrono::minutes{5}};
+};
+
 struct CoordinatorConfig {
   std::string source = "(defaults)";
   std::string log_level = "info";
@@ -53,7 +65,13 @@ struct CoordinatorConfig {
   AnalyticsSettings analytics;
   HttpSettings http;
   std::vector<ApiAccount> accounts;
+  // Per home (gateway id): its carers in order; then the home's co-op duty coordinator, if any.
+  std::map<std::string, std::vector<RotaStep>> rotas;
+  std::map<std::string, RotaStep> duty;  // co-op id -> duty coordinator
 };
+
+// A home's full rota: its own steps, then its co-op's duty coordinator. Empty: no escalation.
+std::vector<RotaStep> rota_for(const CoordinatorConfig& config, const std::string& coop_id, const std::string& home_id);
 
 core::Result<CoordinatorConfig> parse_coordinator_config(const std::string& yaml_text, const std::string& source);
 core::Result<CoordinatorConfig> load_coordinator_config(const std::string& path);

@@ -15,7 +15,7 @@ using gateway::sqlite::Stmt;
 // Written for both backends: BIGINT and TEXT mean the same in SQLite and PostgreSQL, and ON CONFLICT
 // ... DO UPDATE / DO NOTHING is shared syntax. The one difference: "INTEGER PRIMARY KEY" (SQLite's
 // rowid) becomes "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY" in the PostgreSQL backend.
-constexpr std::array<std::string_view, 1> MIGRATIONS = {
+constexpr std::array<std::string_view, 2> MIGRATIONS = {
     R"sql(
 CREATE TABLE messages (
   id INTEGER PRIMARY KEY,
@@ -76,6 +76,37 @@ CREATE TABLE outgoing_acks (
   sent_ms BIGINT
 );
 CREATE INDEX outgoing_acks_open ON outgoing_acks (state, id);
+)sql",
+    // 2: escalation. One row per raised alert (state active until acknowledged, resolved or no one
+    // is left) and every step with its time, for reports against telecare response standards.
+    R"sql(
+CREATE TABLE escalations (
+  coop_id TEXT NOT NULL,
+  home_id TEXT NOT NULL,
+  alert_id TEXT NOT NULL,
+  raised_ms BIGINT NOT NULL,
+  message_row BIGINT NOT NULL REFERENCES messages (id),
+  step BIGINT NOT NULL DEFAULT -1,
+  next_at_ms BIGINT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'active',
+  PRIMARY KEY (coop_id, home_id, alert_id, raised_ms)
+);
+CREATE INDEX escalations_due ON escalations (state, next_at_ms);
+CREATE TABLE escalation_steps (
+  id INTEGER PRIMARY KEY,
+  coop_id TEXT NOT NULL,
+  home_id TEXT NOT NULL,
+  alert_id TEXT NOT NULL,
+  raised_ms BIGINT NOT NULL,
+  step BIGINT NOT NULL,
+  kind TEXT NOT NULL,
+  person_id TEXT NOT NULL,
+  person_name TEXT NOT NULL,
+  role TEXT NOT NULL,
+  language TEXT NOT NULL,
+  at_ms BIGINT NOT NULL
+);
+CREATE INDEX escalation_steps_by_alert ON escalation_steps (coop_id, home_id, alert_id, raised_ms, id);
 )sql",
 };
 
@@ -140,6 +171,7 @@ class SqliteCoordinatorStore final : public CoordinatorStore {
         up->bind_null(11);
       up->bind(12, e.event_ms);
       if (auto r = up->run(); !r) return r.error();
+      if (auto r = escalation_on_event(e, **row); !r) return r.error();
       return StoreOutcome::stored;
     });
   }
@@ -268,6 +300,97 @@ class SqliteCoordinatorStore final : public CoordinatorStore {
     });
   }
 
+  core::Result<std::vector<EscalationStep>> advance_escalations(std::int64_t now_ms, const RotaFn& rota,
+                                                                std::size_t limit) override {
+    return in_transaction([&]() -> core::Result<std::vector<EscalationStep>> {
+      auto q = prepare(
+          "SELECT e.coop_id, e.home_id, e.alert_id, e.raised_ms, e.step, m.payload FROM escalations e "
+          "JOIN messages m ON m.id = e.message_row WHERE e.state = 'active' AND e.next_at_ms <= ? "
+          "ORDER BY e.next_at_ms LIMIT ?");
+      if (!q) return q.error();
+      q->bind(1, now_ms).bind(2, static_cast<std::int64_t>(limit));
+      struct Due {
+        std::string coop, home, alert, payload;
+        std::int64_t raised_ms, step;
+      };
+      std::vector<Due> due;
+      while (true) {
+        auto more = q->step();
+        if (!more) return more.error();
+        if (!*more) break;
+        due.push_back(Due{q->column_text(0), q->column_text(1), q->column_text(2), q->column_text(5), q->column_int(3),
+                          q->column_int(4)});
+      }
+      q->reset();
+      auto update = prepare(
+          "UPDATE escalations SET step = ?, next_at_ms = ?, state = ? WHERE coop_id = ? AND home_id = ? AND "
+          "alert_id = ? AND raised_ms = ?");
+      if (!update) return update.error();
+      std::vector<EscalationStep> notify;
+      for (const auto& d : due) {
+        const auto steps = rota(d.coop, d.home);
+        const auto next = static_cast<std::size_t>(d.step + 1);
+        EscalationStep step{d.coop, d.home, d.alert, d.raised_ms, static_cast<int>(next), "", "", "",
+                            "",     "",     now_ms,  ""};
+        std::int64_t next_at = now_ms;
+        std::string state = "active";
+        if (next < steps.size()) {
+          const RotaStep& who = steps[next];
+          step.kind = next == 0 ? "notified" : "escalated";
+          step.person_id = who.id;
+          step.person_name = who.name;
+          step.role = who.role;
+          step.language = who.language;
+          step.alert_payload = d.payload;
+          next_at = now_ms + who.ack_within.count();
+        } else {
+          step.kind = steps.empty() ? "no_rota" : "exhausted";
+          state = step.kind;
+        }
+        update->bind(1, static_cast<std::int64_t>(next)).bind(2, next_at).bind(3, state).bind(4, d.coop);
+        update->bind(5, d.home).bind(6, d.alert).bind(7, d.raised_ms);
+        if (auto r = update->run(); !r) return r.error();
+        if (auto r = insert_step(step); !r) return r.error();
+        if (!step.person_id.empty()) notify.push_back(std::move(step));
+      }
+      return notify;
+    });
+  }
+
+  core::Result<void> record_step(const EscalationStep& step) override { return insert_step(step); }
+
+  core::Result<std::vector<EscalationStep>> escalation_steps(const std::string& coop_id,
+                                                             const std::string& home_id) const override {
+    auto q = prepare(
+        "SELECT coop_id, home_id, alert_id, raised_ms, step, kind, person_id, person_name, role, language, at_ms "
+        "FROM escalation_steps WHERE coop_id = ? AND (? = '' OR home_id = ?) ORDER BY id");
+    if (!q) return q.error();
+    q->bind(1, coop_id).bind(2, home_id).bind(3, home_id);
+    std::vector<EscalationStep> out;
+    while (true) {
+      auto more = q->step();
+      if (!more) return more.error();
+      if (!*more) break;
+      out.push_back(EscalationStep{q->column_text(0), q->column_text(1), q->column_text(2), q->column_int(3),
+                                   static_cast<int>(q->column_int(4)), q->column_text(5), q->column_text(6),
+                                   q->column_text(7), q->column_text(8), q->column_text(9), q->column_int(10), ""});
+    }
+    return out;
+  }
+
+  core::Result<ResponseSummary> response_summary(const std::string& coop_id) const override {
+    auto q = prepare(
+        "SELECT count(*), count(acknowledged_ms), "
+        "coalesce(sum(CASE WHEN acknowledged_ms - raised_ms <= 60000 THEN 1 ELSE 0 END), 0), "
+        "coalesce(sum(CASE WHEN acknowledged_ms - raised_ms <= 180000 THEN 1 ELSE 0 END), 0) "
+        "FROM alerts WHERE coop_id = ?");
+    if (!q) return q.error();
+    q->bind(1, coop_id);
+    auto row = q->step();
+    if (!row) return row.error();
+    return ResponseSummary{q->column_int(0), q->column_int(1), q->column_int(2), q->column_int(3)};
+  }
+
   core::Result<void> finish_ack(std::int64_t id, bool sent, std::int64_t now_ms) override {
     // Not sent (not connected, refused): back to pending for the next round.
     auto q = prepare(
@@ -299,6 +422,45 @@ class SqliteCoordinatorStore final : public CoordinatorStore {
       return r.error();
     }
     return result;
+  }
+
+  core::Result<void> insert_step(const EscalationStep& s) {
+    auto q = prepare(
+        "INSERT INTO escalation_steps (coop_id, home_id, alert_id, raised_ms, step, kind, person_id, person_name, "
+        "role, language, at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!q) return q.error();
+    q->bind(1, s.coop_id).bind(2, s.home_id).bind(3, s.alert_id).bind(4, s.raised_ms);
+    q->bind(5, static_cast<std::int64_t>(s.step)).bind(6, s.kind).bind(7, s.person_id).bind(8, s.person_name);
+    q->bind(9, s.role).bind(10, s.language).bind(11, s.at_ms);
+    return q->run();
+  }
+
+  // Raised/reopened starts an escalation (due at once); an acknowledgement or a resolution stops it,
+  // recorded with its own time from the home.
+  core::Result<void> escalation_on_event(const AlertEventRecord& e, std::int64_t message_row) {
+    if (e.event == "raised" || e.event == "reopened") {
+      auto q = prepare(
+          "INSERT INTO escalations (coop_id, home_id, alert_id, raised_ms, message_row, next_at_ms) "
+          "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (coop_id, home_id, alert_id, raised_ms) DO NOTHING");
+      if (!q) return q.error();
+      q->bind(1, e.coop_id).bind(2, e.home_id).bind(3, e.alert_id).bind(4, e.raised_ms).bind(5, message_row);
+      q->bind(6, e.received_ms);
+      return q->run();
+    }
+    const bool acked = e.event == "acknowledged" && e.acknowledged_ms;
+    const bool resolved = e.event == "resolved";
+    if (!acked && !resolved) return {};
+    auto q = prepare(
+        "UPDATE escalations SET state = ? WHERE coop_id = ? AND home_id = ? AND alert_id = ? AND raised_ms = ? "
+        "AND state = 'active'");
+    if (!q) return q.error();
+    q->bind(1, std::string_view(acked ? "acknowledged" : "resolved")).bind(2, e.coop_id).bind(3, e.home_id);
+    q->bind(4, e.alert_id).bind(5, e.raised_ms);
+    if (auto r = q->run(); !r) return r;
+    if (sqlite3_changes(db_.get()) == 0) return {};
+    return insert_step(EscalationStep{e.coop_id, e.home_id, e.alert_id, e.raised_ms, -1,
+                                      acked ? "acknowledged" : "resolved", "", acked ? e.acknowledged_by : "", "", "",
+                                      acked ? *e.acknowledged_ms : (e.resolved_ms ? *e.resolved_ms : e.event_ms), ""});
   }
 
   // The new row's id, or nullopt when (coop, home, message id) is already stored.

@@ -7,6 +7,7 @@
 // Idempotent by construction: every message is stored under UNIQUE (coop_id, home_id, message_id),
 // so a resend is recognised in the same transaction and reported as a duplicate, never stored twice.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -94,6 +95,32 @@ struct OutgoingAck {
   std::int64_t created_ms = 0;
 };
 
+// One recorded step of an alert's escalation (coordinator/escalation.md in docs/uplink.md):
+// notified (first person), escalated (a later person), delivered (their app's broker took it),
+// acknowledged, resolved, exhausted (no one left), no_rota.
+struct EscalationStep {
+  std::string coop_id;
+  std::string home_id;
+  std::string alert_id;
+  std::int64_t raised_ms = 0;
+  int step = -1;  // index in the home's rota; -1 for events not tied to a step
+  std::string kind;
+  std::string person_id;
+  std::string person_name;
+  std::string role;
+  std::string language;
+  std::int64_t at_ms = 0;
+  std::string alert_payload;  // notified/escalated: the alert event that raised it (texts in en and cy)
+};
+
+// Share of a co-op's alerts acknowledged within 60 s and 180 s of being raised at the home.
+struct ResponseSummary {
+  std::int64_t alerts = 0;
+  std::int64_t acknowledged = 0;
+  std::int64_t within_60s = 0;
+  std::int64_t within_180s = 0;
+};
+
 class CoordinatorStore {
  public:
   virtual ~CoordinatorStore() = default;
@@ -113,6 +140,17 @@ class CoordinatorStore {
   virtual core::Result<std::vector<OutgoingAck>> claim_acks(std::int64_t now_ms, std::int64_t reclaim_after_ms,
                                                             std::size_t limit) = 0;
   virtual core::Result<void> finish_ack(std::int64_t id, bool sent, std::int64_t now_ms) = 0;
+
+  // Escalation (started when a raised/reopened event is stored, stopped by an acknowledgement or a
+  // resolution): every escalation due at now_ms moves one step along its home's rota, in one
+  // transaction, so one instance does each step. Returns the notifications to send.
+  using RotaFn = std::function<std::vector<RotaStep>(const std::string& coop_id, const std::string& home_id)>;
+  virtual core::Result<std::vector<EscalationStep>> advance_escalations(std::int64_t now_ms, const RotaFn& rota,
+                                                                        std::size_t limit) = 0;
+  virtual core::Result<void> record_step(const EscalationStep& step) = 0;
+  virtual core::Result<std::vector<EscalationStep>> escalation_steps(const std::string& coop_id,
+                                                                     const std::string& home_id) const = 0;
+  virtual core::Result<ResponseSummary> response_summary(const std::string& coop_id) const = 0;
 };
 
 // "sqlite" opens (creating and migrating) the file; other backends are an error until built.

@@ -1,6 +1,6 @@
 // hearth-coordinator: the co-op's side of the uplink (docs/uplink.md).
 //   hearth-coordinator run    --config FILE [--instance NAME]
-//   hearth-coordinator report --config FILE --coop ID [--home ID]
+//   hearth-coordinator report --config FILE --coop ID [--home ID] [--responses | --steps]
 //   hearth-coordinator ack    --config FILE --coop ID --home ID --alert ID --by NAME [--note TEXT]
 //   hearth-coordinator analytics --config FILE --coop ID --from DAY --to DAY [--by day|week|month] [--csv]
 //   hearth-coordinator token  --name ACCOUNT
@@ -56,7 +56,8 @@ std::string default_instance_id() {
   return (id.empty() ? std::string("host") : id) + "-" + std::to_string(::getpid());
 }
 
-int report(const CoordinatorConfig& config, const std::string& coop, const std::string& home) {
+int report(const CoordinatorConfig& config, const std::string& coop, const std::string& home, bool responses,
+           bool steps) {
   if (!config.coops.contains(coop)) {
     std::cerr << "no co-op '" << coop << "' in " << config.source << "\n";
     return 2;
@@ -65,6 +66,37 @@ int report(const CoordinatorConfig& config, const std::string& coop, const std::
   if (!store) {
     std::cerr << store.error().message << "\n";
     return 1;
+  }
+  if (responses) {
+    auto r = (*store)->response_summary(coop);
+    if (!r) {
+      std::cerr << r.error().message << "\n";
+      return 1;
+    }
+    const auto share = [&](std::int64_t n) {
+      if (r->alerts == 0) return std::string("-");
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "%.1f%%", 100.0 * static_cast<double>(n) / static_cast<double>(r->alerts));
+      return std::string(buf);
+    };
+    std::cout << "alerts\tacknowledged\twithin_60s\twithin_180s\n"
+              << r->alerts << '\t' << r->acknowledged << '\t' << r->within_60s << " (" << share(r->within_60s) << ")\t"
+              << r->within_180s << " (" << share(r->within_180s) << ")\n";
+    return 0;
+  }
+  if (steps) {
+    auto s = (*store)->escalation_steps(coop, home);
+    if (!s) {
+      std::cerr << s.error().message << "\n";
+      return 1;
+    }
+    std::cout << "home\talert\traised\tstep\tkind\tperson\trole\tlanguage\tat\n";
+    for (const auto& e : *s) {
+      std::cout << e.home_id << '\t' << e.alert_id << '\t' << utc(e.raised_ms) << '\t' << e.step << '\t' << e.kind
+                << '\t' << (e.person_name.empty() ? "-" : e.person_name) << '\t' << (e.role.empty() ? "-" : e.role)
+                << '\t' << (e.language.empty() ? "en+cy" : e.language) << '\t' << utc(e.at_ms) << '\n';
+    }
+    return 0;
   }
   auto rows = (*store)->alerts(coop);  // one co-op at a time: co-ops never see each other's homes
   if (!rows) {
@@ -142,6 +174,9 @@ int main(int argc, char** argv) {
   auto* report_cmd = cli.add_subcommand("report", "alerts of one co-op with raised/received/acknowledged times");
   report_cmd->add_option("--coop", coop, "co-op id")->required();
   report_cmd->add_option("--home", home, "only this home (gateway id)");
+  bool responses = false, steps = false;
+  report_cmd->add_flag("--responses", responses, "share of alerts acknowledged within 60 s and 180 s");
+  report_cmd->add_flag("--steps", steps, "every escalation step with its time");
   OutgoingAck a;
   auto* ack_cmd = cli.add_subcommand("ack", "acknowledge an alert; the home's TV shows that it has been seen");
   ack_cmd->add_option("--coop", a.coop_id, "co-op id")->required();
@@ -189,7 +224,7 @@ int main(int argc, char** argv) {
     Service service(std::move(*config));
     return service.run();
   }
-  if (*report_cmd) return report(*config, coop, home);
+  if (*report_cmd) return report(*config, coop, home, responses, steps);
   if (*analytics_cmd) return analytics(*config, coop, from, to, by, csv);
   if (a.by.empty() || a.by.size() > 200 || a.note.size() > 2000) {
     std::cerr << "--by must be 1-200 characters and --note at most 2000\n";

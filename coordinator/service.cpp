@@ -36,12 +36,39 @@ std::string ack_payload(const std::string& alert_id, const std::string& by, cons
       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+std::string notification_payload(const EscalationStep& step) {
+  using nlohmann::json;
+  const auto event = json::parse(step.alert_payload, nullptr, false);
+  const json alert =
+      event.is_object() && event.contains("alert") && event["alert"].is_object() ? event["alert"] : json{};
+  const json texts = alert.is_object() && alert.contains("text") && alert["text"].is_object() ? alert["text"] : json{};
+  json text = json::object();
+  for (const char* lang : {"en", "cy"}) {
+    if ((step.language.empty() || step.language == lang) && texts.contains(lang) && texts[lang].is_string())
+      text[lang] = texts[lang];
+  }
+  return json{{"schema", 1},
+              {"type", "notify"},
+              {"coop_id", step.coop_id},
+              {"home_id", step.home_id},
+              {"alert_id", step.alert_id},
+              {"raised_ms", step.raised_ms},
+              {"severity", alert.is_object() ? alert.value("severity", "") : ""},
+              {"step", step.step},
+              {"escalated", step.kind == "escalated"},
+              {"to", {{"id", step.person_id}, {"name", step.person_name}, {"role", step.role}}},
+              {"text", text},
+              {"at_ms", step.at_ms}}
+      .dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 struct Service::Impl {
   CoordinatorConfig config;
   net::io_context io{1};
   net::signal_set stop_signals{io, SIGTERM, SIGINT};
   net::steady_timer ack_timer{io};
   net::steady_timer stats_timer{io};
+  net::steady_timer escalation_timer{io};
   std::unique_ptr<CoordinatorStore> store;
   std::unique_ptr<Ingest> ingest;
   std::unique_ptr<gateway::MqttClient> mqtt;
@@ -56,6 +83,8 @@ struct Service::Impl {
       return;
     }
     const IngestResult r = ingest->on_message(m.topic, m.payload, core::to_epoch_ms(m.received));
+    // A new alert's first person is told now, not at the next tick (alert-to-first-notification latency).
+    if (r.kind == IngestResult::Kind::stored) escalate();
     // Stored (committed) before the receipt goes: a receipt always means "safe here".
     if (!r.receipt_topic.empty() && !r.receipt.empty()) mqtt->publish(r.receipt_topic, r.receipt, 1, false);
   }
@@ -84,6 +113,43 @@ struct Service::Impl {
                                   spdlog::warn("{}: acknowledgement {} not sent ({}); will retry", TAG, a.id, r.detail);
                               });
     }
+  }
+
+  // Moves due escalations one step on (claimed in the store: one instance per step) and notifies.
+  void escalate() {
+    if (!mqtt->connected()) return;  // due steps wait; they are notified once connected
+    const auto now = core::to_epoch_ms(core::now_ms());
+    auto due = store->advance_escalations(
+        now, [this](const std::string& coop, const std::string& home) { return rota_for(config, coop, home); }, 50);
+    if (!due) {
+      spdlog::error("{}: escalation: {}", TAG, due.error().message);
+      return;
+    }
+    for (auto& step : *due) {
+      spdlog::info("{}: alert {} of {}/{}: {} {} ({}, step {})", TAG, step.alert_id, step.coop_id, step.home_id,
+                   step.kind, step.person_name, step.role, step.step);
+      const std::string topic = "hearth-carer/v1/" + step.coop_id + "/" + step.person_id + "/notify";
+      mqtt->publish_confirmed(topic, notification_payload(step), 1, {}, [this, step](gateway::PublishResult r) {
+        if (!r.ok) {
+          spdlog::warn("{}: notification of {} for {} not delivered: {}", TAG, step.person_id, step.alert_id, r.detail);
+          return;  // the step's deadline still runs: no acknowledgement means the next person is told
+        }
+        EscalationStep delivered = step;
+        delivered.kind = "delivered";
+        delivered.at_ms = core::to_epoch_ms(core::now_ms());
+        if (auto w = store->record_step(delivered); !w)
+          spdlog::error("{}: cannot record delivery: {}", TAG, w.error().message);
+      });
+    }
+  }
+
+  void arm_escalation_timer() {
+    escalation_timer.expires_after(std::chrono::seconds{1});
+    escalation_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      escalate();
+      arm_escalation_timer();
+    });
   }
 
   void arm_ack_timer() {
@@ -146,12 +212,14 @@ struct Service::Impl {
       spdlog::info("{}: signal {}: stopping", TAG, signo);
       ack_timer.cancel();
       stats_timer.cancel();
+      escalation_timer.cancel();
       mqtt->stop();
       if (http) http->stop();
       io.stop();
     });
     arm_ack_timer();
     arm_stats_timer();
+    arm_escalation_timer();
     spdlog::info("{}: instance {} serving {} co-op(s) on {}", TAG, config.instance_id, config.coops.size(),
                  ingest->subscriptions().front());
     io.run();

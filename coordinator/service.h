@@ -27,6 +27,12 @@ class Service {
   std::unique_ptr<Impl> impl_;
 };
 
+struct EscalationStep;
+
+// The carer app's notification for one escalation step (topic hearth-carer/v1/<coop>/<person>/notify):
+// the alert's text in the person's language, or in English and Welsh together when it is unknown.
+std::string notification_payload(const EscalationStep& step);
+
 // The ack-in payload for one queued acknowledgement (docs/uplink.md).
 std::string ack_payload(const std::string& alert_id, const std::string& by, const std::string& note,
                         std::int64_t ack_id, std::int64_t created_ms);

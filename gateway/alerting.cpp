@@ -85,9 +85,10 @@ std::string Alerting::alert_topic(const std::string& id) const {
   return "hearth/" + home_id_ + "/alerts/" + encode_topic_level(id);
 }
 
-void Alerting::reconfigure(const rules::RulesConfig& config) {
+void Alerting::reconfigure(const rules::RulesConfig& config, bool keep_learned) {
   auto open = engine_->alerts().open_alerts();
-  const auto learned = wellbeing_state();  // a reload must not restart the routine's warm-up
+  // A reload must not restart the routine's warm-up; an erasure must.
+  const auto learned = keep_learned ? wellbeing_state() : std::nullopt;
   const bool away = engine_->wellbeing() != nullptr && engine_->wellbeing()->away();
   engine_ = std::make_unique<rules::RuleEngine>(config, *facts_);
   engine_->restore(std::move(open));
@@ -218,15 +219,17 @@ void Alerting::handle(const rules::EngineOutput& out) {
     store_.save_alert(e.alert.id, std::string(core::to_string(e.alert.state)), std::string(rules::to_string(e.type)),
                       core::to_epoch_ms(e.alert.updated_at), alert_to_json(e.alert).dump());
     // "notified" is the outbox's own echo (a delivery happened); receivers already have the alert.
-    if (outbox_channels_.empty() || e.type == rules::AlertEventType::notified) continue;
+    if (outbox_channels_.empty() || !outbox_consent_ || e.type == rules::AlertEventType::notified) continue;
     auto message = alert_event_message(home_id_, rules::to_string(e.type), e.alert);
     for (const auto& channel : outbox_channels_) {
       store_.enqueue(
           OutboxMessage{0, channel, message.message_id, message.payload, core::to_epoch_ms(e.alert.updated_at), 0, 0});
     }
   }
-  // Written and committed before anything is told: a crash after this point loses no alert.
-  if (auto r = store_.flush(); !r) {
+  // Written and committed before anything is told: a crash after this point loses no alert. Only
+  // the alert rows: the readings queued since the last group commit would make every alert wait
+  // for them (bench/alert-latency measured that as most of the median).
+  if (auto r = store_.flush_alerts(); !r) {
     spdlog::critical("alerts: could not commit {} alert event(s): {}; publishing anyway", out.events.size(),
                      r.error().message);
   }

@@ -49,7 +49,12 @@ class Alerting {
   void set_clock_synchronised(std::optional<bool> synchronised) { engine_->set_clock_synchronised(synchronised); }
 
   // New rules from a reloaded config; open alerts carry over, conditions in progress start again.
-  void reconfigure(const rules::RulesConfig& config);
+  // A new rule engine for a changed config. keep_learned false: the learned routine starts again
+  // (after the householder erased the history it was learned from).
+  void reconfigure(const rules::RulesConfig& config, bool keep_learned = true);
+  // The householder's consent to alerts leaving the home: while false, alert events are not put
+  // into the outbox (messages already there are still delivered: they were agreed to).
+  void set_outbox_consent(bool alerts_may_leave) { outbox_consent_ = alerts_may_leave; }
   // Re-opens alerts that were open when hearthd stopped (they are not raised again).
   core::Result<std::size_t> restore();
   void on_reading(const core::Reading& reading);
@@ -89,6 +94,7 @@ class Alerting {
   std::unique_ptr<RegistryFacts> facts_;
   std::unique_ptr<rules::RuleEngine> engine_;
   std::vector<std::string> outbox_channels_;
+  bool outbox_consent_ = true;
   std::function<void()> after_commit_;
   CommandFn build_command_;
   std::chrono::seconds confirm_within_{30};

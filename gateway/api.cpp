@@ -308,6 +308,8 @@ HttpResponse handle_api(const HttpRequest& req, ApiContext& ctx) {
     if (!token || !secure_equals(*token, who->csrf_token)) return json_error(403, "missing or wrong X-CSRF-Token");
   }
   if (auto r = handle_web_api(req, ctx, who)) return std::move(*r);
+  if (auto r = handle_setup_api(req, ctx, who)) return std::move(*r);
+  if (auto r = handle_energy_api(req, ctx, who)) return std::move(*r);
 
   const bool staff = has_role(who, {Role::carer, Role::coordinator, Role::admin});
   if (req.path.rfind("/api/v1/alerts/", 0) == 0) {

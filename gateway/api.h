@@ -18,6 +18,8 @@
 
 namespace hearth::gateway {
 
+class EnergyService;  // gateway/energy_service.h
+
 // Who is asking: an account's session (cookie), an API client (bearer token: acts as admin, no
 // CSRF since it carries no ambient credentials), or the TV on the box itself (loopback, no login).
 struct Principal {
@@ -36,17 +38,23 @@ struct ApiContext {
   const Pipeline* pipeline = nullptr;
   std::function<MqttStats()> mqtt_stats;
   std::function<bool()> clock_synchronised;
-  Alerting* alerting = nullptr;                 // alerts list, acknowledge, resolve
-  std::vector<std::string> outbox_channels;     // channels reported on /metrics
-  std::function<std::string()> uplink_metrics;  // the co-op uplink's Prometheus lines, when configured
-  Accounts* accounts = nullptr;                 // dashboard accounts; nullptr: bearer token only
-  bool tv_from_loopback = true;                 // requests from the box itself act as the TV without a login
-  bool secure_cookies = false;                  // TLS in front: cookies get Secure
-  std::string tv_csrf_token;                    // per process; the TV reads it from GET /api/v1/session
+  Alerting* alerting = nullptr;              // alerts list, acknowledge, resolve
+  std::vector<std::string> outbox_channels;  // channels reported on /metrics
+  Accounts* accounts = nullptr;              // dashboard accounts; nullptr: bearer token only
+  bool tv_from_loopback = true;              // requests from the box itself act as the TV without a login
+  bool secure_cookies = false;               // TLS in front: cookies get Secure
+  std::string tv_csrf_token;                 // per process; the TV reads it from GET /api/v1/session
   // Live updates to dashboards (SSE channel "live"): event name and JSON data.
   std::function<void(std::string_view event, const std::string& data)> live;
+  // The setup page (gateway/setup_api.cpp): the App re-reads the dashboard's overrides and applies
+  // them (devices, rules, consent); and erases the home's history (store and learned routine).
+  std::function<void()> overrides_changed;
+  std::function<core::Result<ErasedCounts>()> erase_history;
   core::TimePoint started{};
   std::function<core::TimePoint()> now = core::now_ms;
+  EnergyService* energy = nullptr;  // energy endpoints and the TV's energy cards; nullptr: energy off
+  // The co-op uplink's Prometheus lines for /metrics (gateway/uplink.h); empty when not configured.
+  std::function<std::string()> uplink_metrics;
 };
 
 // Everything hearthd serves: the web UI's files, the JSON API and /metrics.
@@ -57,6 +65,13 @@ dashboard::HttpResponse handle_api(const dashboard::HttpRequest& request, ApiCon
 std::optional<Principal> resolve_principal(const dashboard::HttpRequest& request, ApiContext& ctx);
 std::optional<dashboard::HttpResponse> handle_web_api(const dashboard::HttpRequest& request, ApiContext& ctx,
                                                       const std::optional<Principal>& who);
+// gateway/setup_api.cpp: devices, consent, rule settings, export and erasure of the home's data.
+std::optional<dashboard::HttpResponse> handle_setup_api(const dashboard::HttpRequest& request, ApiContext& ctx,
+                                                        const std::optional<Principal>& who);
+// gateway/energy_api.cpp: /api/v1/energy/summary, /energy/appliances, /energy/tariff, /advice and
+// /savings (docs/api.md). nullopt: not one of its endpoints.
+std::optional<dashboard::HttpResponse> handle_energy_api(const dashboard::HttpRequest& request, ApiContext& ctx,
+                                                         const std::optional<Principal>& who);
 // The TV's summary of the home (GET /api/v1/home), also pushed as the "home" live event.
 std::string home_summary_json(const ApiContext& ctx);
 bool is_loopback(const std::string& address);

@@ -28,6 +28,8 @@
 #include "gateway/alerting.h"
 #include "gateway/api.h"
 #include "gateway/device_registry.h"
+#include "gateway/energy_service.h"
+#include "gateway/home_settings.h"
 #include "gateway/mqtt_client.h"
 #include "gateway/outbox.h"
 #include "gateway/pipeline.h"
@@ -105,12 +107,14 @@ struct App::Impl {
   std::unique_ptr<MqttClient> mqtt;
   std::unique_ptr<Pipeline> pipeline;
   std::unique_ptr<Alerting> alerting;
+  std::unique_ptr<EnergyService> energy;  // nullptr when energy.enabled is false
   std::unique_ptr<Accounts> accounts;
   std::unique_ptr<WebhookTransport> webhook;  // declared before its sender: destroyed after it
   std::unique_ptr<OutboxSender> webhook_sender;
   std::unique_ptr<Uplink> uplink;
   std::unique_ptr<dashboard::HttpServer> http;
   ApiContext api;
+  HomeOverrides home_overrides;  // the setup page's changes on top of the YAML (gateway/home_settings.h)
   bool stopping = false;
   std::uint64_t maintenance_runs = 0;
 
@@ -157,7 +161,20 @@ struct App::Impl {
     api.live = [this](std::string_view event, const std::string& data) {
       if (http) http->publish("live", event, data);
     };
+    api.overrides_changed = [this] { apply_overrides(); };
+    api.erase_history = [this]() -> core::Result<ErasedCounts> {
+      auto n = store->erase_history();
+      if (!n) return n.error();
+      alerting->reconfigure(effective_rules(config, home_overrides), false);  // learned from what was erased
+      if (energy) {  // the ledger was built from the erased readings
+        start_energy();
+        api.energy = energy.get();
+      }
+      spdlog::warn("store: the householder's history was erased ({} readings, {} alerts)", n->readings, n->alerts);
+      return n;
+    };
     api.started = core::now_ms();
+    api.energy = energy.get();
     http = std::make_unique<dashboard::HttpServer>(
         io, opts, [this](const dashboard::HttpRequest& req) { return handle_api(req, api); });
     auto port = http->start();
@@ -189,7 +206,31 @@ struct App::Impl {
       if (auto r = store->maintain(core::now_ms()); !r)
         spdlog::error("store: maintenance failed: {}", r.error().message);
       if (++maintenance_runs % 10 == 0) save_wellbeing();
+      if (energy) energy->tick(core::now_ms());
       arm_maintenance_timer(std::chrono::seconds{60});
+    });
+  }
+
+  // Energy accounting (gateway/energy_service.h): the ledger is rebuilt from the stored readings of
+  // the last days; each completed day's summary is stored and handed to the uplink (with consent).
+  void start_energy() {
+    if (!config.energy.enabled) {
+      spdlog::info("energy: off (energy.enabled: false)");
+      return;
+    }
+    energy = std::make_unique<EnergyService>(*store, registry, config.energy);
+    // Each new daily summary, once stored, for the co-op (the uplink checks consent).
+    energy->set_summary_hook([this](const rules::energy::DailySummary& s) {
+      enqueue_summary("energy", s.date, rules::energy::daily_summary_to_json(s));
+    });
+    const auto now = core::now_ms();
+    if (auto n = energy->restore(now); n)
+      spdlog::info("energy: ledger rebuilt from {} stored readings since {}", *n,
+                   rules::energy::format_day(energy->ledger_since()));
+    else
+      spdlog::warn("energy: stored readings not replayed ({}); today's figures start now", n.error().message);
+    pipeline->set_energy_handler([this](const core::Reading& total, core::EnergyStep step, const Device& d) {
+      energy->on_energy_total(total, step, d);
     });
   }
 
@@ -234,14 +275,26 @@ struct App::Impl {
     return {};
   }
 
+  // The dashboard's devices, rules and consent over the YAML's, after a change on either side.
+  void apply_overrides() {
+    home_overrides = load_overrides(*store);
+    registry.apply_settings(effective_devices(config, home_overrides));
+    alerting->reconfigure(effective_rules(config, home_overrides));
+    if (energy) energy->reconfigure(config.energy);  // the devices' kinds, ratings and calibration again
+    apply_consent();
+  }
+
+  void apply_consent() {
+    const ConsentConfig consent = effective_consent(config, home_overrides);
+    alerting->set_outbox_consent(consent.alerts);  // every channel: webhook and uplink
+    if (uplink) uplink->set_consent(consent);      // daily summaries
+    if (!consent.alerts && (!config.webhook.url.empty() || uplink)) {
+      spdlog::warn("consent: the householder has not agreed to alerts leaving the home: none are sent");
+    }
+  }
+
   void start_webhook() {
     if (config.webhook.url.empty()) return;
-    if (!config.consent.alerts) {
-      spdlog::warn(
-          "webhook: configured, but the householder has not agreed to alerts leaving the home "
-          "(consent.alerts: false): nothing is sent");
-      return;
-    }
     webhook = std::make_unique<WebhookTransport>(config.webhook,
                                                  [this](std::function<void()> fn) { net::post(io, std::move(fn)); });
     const OutboxPolicy policy{config.webhook.retry_min, config.webhook.retry_max, config.webhook.give_up_after};
@@ -256,13 +309,11 @@ struct App::Impl {
   // alert events only with consent.alerts, daily summaries only with consent.daily_summaries.
   void start_uplink() {
     if (config.uplink.url.empty()) return;
-    uplink = std::make_unique<Uplink>(io, config.uplink, config.consent, config.home_id, *store, *alerting,
-                                      make_paho_mqtt_client(io, uplink_mqtt_config(config.uplink), std::nullopt));
+    uplink =
+        std::make_unique<Uplink>(io, config.uplink, effective_consent(config, home_overrides), config.home_id, *store,
+                                 *alerting, make_paho_mqtt_client(io, uplink_mqtt_config(config.uplink), std::nullopt));
     api.outbox_channels.push_back(UPLINK_CHANNEL);
     api.uplink_metrics = [this] { return uplink->metrics(); };
-    if (!config.consent.alerts) {
-      spdlog::warn("uplink: the householder has not agreed to alerts leaving the home (consent.alerts: false)");
-    }
     uplink->start();
   }
 
@@ -270,7 +321,7 @@ struct App::Impl {
   void connect_outbox() {
     std::vector<std::string> channels;
     if (webhook_sender) channels.emplace_back("webhook");
-    if (uplink && config.consent.alerts) channels.emplace_back(UPLINK_CHANNEL);
+    if (uplink) channels.emplace_back(UPLINK_CHANNEL);  // consent: Alerting::set_outbox_consent
     if (channels.empty()) return;
     alerting->set_outbox(channels, [this] { poll_outbox(); });
   }
@@ -343,20 +394,20 @@ struct App::Impl {
     if (next->mqtt.url != config.mqtt.url || next->store.path != config.store.path ||
         next->http.address != config.http.address || next->http.port != config.http.port ||
         next->home_id != config.home_id || next->webhook.url != config.webhook.url ||
-        next->uplink.url != config.uplink.url || next->consent.daily_summaries != config.consent.daily_summaries ||
-        next->consent.alerts != config.consent.alerts) {
+        next->uplink.url != config.uplink.url || next->energy.enabled != config.energy.enabled) {
       spdlog::warn(
-          "config reload: mqtt, store, http, home_id, webhook, uplink and consent changes take effect after a "
+          "config reload: mqtt, store, http, home_id, webhook, uplink and energy.enabled changes take effect after a "
           "restart");
     }
+    config.consent = next->consent;
     config.devices = next->devices;
     config.ingest = next->ingest;
     config.log_level = next->log_level;
     if (!next->http.api_token.empty()) config.http.api_token = next->http.api_token;
-    registry.apply_settings(config.devices);
     pipeline->set_config(config.ingest);
     config.rules = next->rules;
-    alerting->reconfigure(config.rules);
+    config.energy = next->energy;
+    apply_overrides();  // rules, devices (also energy's kinds, ratings, calibration) and consent
     spdlog::set_level(spdlog::level::from_str(config.log_level));
     spdlog::info("config reloaded from {} ({} devices configured)", config_path, config.devices.size());
   }
@@ -394,7 +445,8 @@ struct App::Impl {
       config.http.api_token = *token;
     }
     drivers.emplace(drivers::DriverSet::make_default(config.drivers));
-    registry.apply_settings(config.devices);
+    home_overrides = load_overrides(*store);
+    registry.apply_settings(effective_devices(config, home_overrides));
     pipeline = std::make_unique<Pipeline>(*drivers, *store, registry, config.ingest,
                                           [this](const std::string& filter) { mqtt->subscribe(filter); });
     if (auto r = pipeline->restore(); !r)
@@ -405,18 +457,23 @@ struct App::Impl {
         [this](const std::string& topic, const std::string& payload, bool retain) {
           if (mqtt) mqtt->publish(topic, payload, 1, retain);
         },
-        config.rules);
+        effective_rules(config, home_overrides));
     restore_wellbeing();
     if (auto n = alerting->restore(); n)
       spdlog::info("alerts: {} open alert(s) restored", *n);
     else
       spdlog::error("alerts: could not restore open alerts: {}", n.error().message);
-    pipeline->set_reading_handler([this](const core::Reading& r, const Device&) { alerting->on_reading(r); });
+    start_uplink();  // before energy: summaries of days completed while stopped go out too
+    start_energy();
+    pipeline->set_reading_handler([this](const core::Reading& r, const Device& d) {
+      alerting->on_reading(r);
+      if (energy) energy->on_reading(r, d);
+    });
     alerting->set_command_builder(
         [this](const std::string& device_id, bool on) { return drivers->relay_command(device_id, on); });
     start_webhook();
-    start_uplink();
     connect_outbox();
+    apply_consent();
     alerting->set_listener([this](const core::Alert& a) {
       if (http)
         http->publish("live", "alert", alert_to_json(a).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));

@@ -3,6 +3,7 @@
 #include "rules/messages.h"
 
 #include <yaml-cpp/yaml.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -203,6 +204,8 @@ void parse_drivers(const Parser& p, const YAML::Node& n, drivers::DriverOptions&
   }
 }
 
+double number(const Parser& p, const YAML::Node& n, const std::string& key, double lo, double hi);
+
 void parse_devices(const Parser& p, const YAML::Node& n, std::map<std::string, DeviceSettings>& devices) {
   p.require_map(n, "devices");
   for (const auto& kv : n) {
@@ -210,7 +213,7 @@ void parse_devices(const Parser& p, const YAML::Node& n, std::map<std::string, D
     const std::string where = "devices." + id;
     if (id.find(':') == std::string::npos) p.fail(kv.first, where, "device ids look like <driver>:<native id>");
     const YAML::Node& d = kv.second;
-    p.only_keys(d, where, {"name", "room", "kind", "essential", "switchable"});
+    p.only_keys(d, where, {"name", "room", "kind", "essential", "switchable", "rating_w", "calibration_factor"});
     DeviceSettings s;
     if (d["name"]) s.name = p.str(d["name"], where + ".name");
     if (d["room"]) s.room = p.str(d["room"], where + ".room");
@@ -223,6 +226,9 @@ void parse_devices(const Parser& p, const YAML::Node& n, std::map<std::string, D
     }
     if (d["essential"]) s.essential = p.boolean(d["essential"], where + ".essential");
     if (d["switchable"]) s.switchable = p.boolean(d["switchable"], where + ".switchable");
+    if (d["rating_w"]) s.rating_w = number(p, d["rating_w"], where + ".rating_w", 1.0, 23000.0);
+    if (d["calibration_factor"])
+      s.calibration_factor = number(p, d["calibration_factor"], where + ".calibration_factor", 0.2, 5.0);
     devices[id] = s;
   }
 }
@@ -509,13 +515,99 @@ void parse_uplink(const Parser& p, const YAML::Node& n, UplinkConfig& u) {
   }
 }
 
+// An inline tariff is written in YAML in the same form as rules/data/tariffs.json; it is turned
+// into JSON and checked by the same parser (rules/tariff.h).
+nlohmann::json yaml_to_json(const YAML::Node& n) {
+  if (n.IsMap()) {
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& kv : n) out[kv.first.as<std::string>()] = yaml_to_json(kv.second);
+    return out;
+  }
+  if (n.IsSequence()) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& item : n) out.push_back(yaml_to_json(item));
+    return out;
+  }
+  if (n.IsNull()) return nullptr;
+  const std::string text = n.as<std::string>();
+  if (n.Tag() != "!") {  // unquoted scalars may be numbers or booleans; quoted ones are strings
+    if (text == "true" || text == "false") return text == "true";
+    double d = 0.0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
+    if (ec == std::errc{} && end == text.data() + text.size()) return d;
+  }
+  return text;
+}
+
+void parse_energy(const Parser& p, const YAML::Node& n, EnergySettings& e) {
+  namespace en = rules::energy;
+  p.only_keys(n, "energy",
+              {"enabled", "tariff", "heating_fuel", "prepayment", "income_band", "grid_kg_co2e_per_kwh",
+               "kit_cost_pence", "baseline", "reporting", "summary_retention_days"});
+  if (n["enabled"]) e.enabled = p.boolean(n["enabled"], "energy.enabled");
+  if (const auto& t = n["tariff"]) {
+    if (t.IsScalar()) {
+      const auto id = p.str(t, "energy.tariff");
+      const en::Tariff* shipped = en::shipped_tariffs().find(id);
+      if (shipped == nullptr) {
+        std::string ids;
+        for (const auto& known : en::shipped_tariffs().tariffs) ids += (ids.empty() ? "" : ", ") + known.id;
+        p.fail(t, "energy.tariff", "no shipped tariff '" + id + "' (known: " + ids + "; or give the tariff inline)");
+      }
+      e.tariff = *shipped;
+    } else if (t.IsMap()) {
+      auto parsed = en::parse_tariff(yaml_to_json(t).dump());
+      if (!parsed) p.fail(t, "energy.tariff", parsed.error().message);
+      e.tariff = std::move(*parsed);
+    } else {
+      p.fail(t, "energy.tariff", "expected a shipped tariff id or a tariff mapping");
+    }
+  }
+  if (const auto& f = n["heating_fuel"]) {
+    const auto v = p.str(f, "energy.heating_fuel");
+    if (v != "gas" && v != "electricity") p.fail(f, "energy.heating_fuel", "expected gas or electricity");
+    e.tariff.heating_fuel = v == "gas" ? en::Fuel::gas : en::Fuel::electricity;
+    if (e.tariff.heating_fuel == en::Fuel::gas && !e.tariff.gas)
+      p.fail(f, "energy.heating_fuel", "gas heating needs a tariff with gas rates (energy.tariff)");
+  }
+  if (n["prepayment"]) e.tariff.prepayment = p.boolean(n["prepayment"], "energy.prepayment");
+  if (auto v = en::validate(e.tariff); !v) p.fail(n, "energy.tariff", v.error().message);
+  if (const auto& b = n["income_band"]) {
+    p.only_keys(b, "energy.income_band", {"low_pence_per_year", "high_pence_per_year"});
+    en::IncomeBand band;
+    if (!b["low_pence_per_year"]) p.fail(b, "energy.income_band.low_pence_per_year", "required");
+    band.low_pence_per_year =
+        p.integer(b["low_pence_per_year"], "energy.income_band.low_pence_per_year", 0, 100'000'000'00LL);
+    if (b["high_pence_per_year"]) {
+      band.high_pence_per_year =
+          p.integer(b["high_pence_per_year"], "energy.income_band.high_pence_per_year", 1, 100'000'000'00LL);
+      if (*band.high_pence_per_year <= band.low_pence_per_year)
+        p.fail(b["high_pence_per_year"], "energy.income_band.high_pence_per_year", "must be above low_pence_per_year");
+    }
+    e.income = band;
+  }
+  if (n["grid_kg_co2e_per_kwh"])
+    e.grid_kg_co2e_per_kwh = number(p, n["grid_kg_co2e_per_kwh"], "energy.grid_kg_co2e_per_kwh", 0.0, 2.0);
+  if (n["kit_cost_pence"]) e.kit_cost_pence = p.integer(n["kit_cost_pence"], "energy.kit_cost_pence", 0, 100'000'00);
+  for (const char* key : {"baseline", "reporting"}) {
+    if (!n[key]) continue;
+    const auto range = parse_day_range(p.str(n[key], std::string("energy.") + key));
+    if (!range)
+      p.fail(n[key], std::string("energy.") + key, "expected YYYY-MM-DD..YYYY-MM-DD (first day not after last)");
+    (std::string_view(key) == "baseline" ? e.baseline : e.reporting) = range;
+  }
+  if (n["summary_retention_days"])
+    e.summary_retention_days =
+        static_cast<int>(p.integer(n["summary_retention_days"], "energy.summary_retention_days", 30, 36500));
+}
+
 GatewayConfig parse_root(const Parser& p, const YAML::Node& root) {
   GatewayConfig c;
   c.source = p.source();
   if (root.IsNull()) return c;  // an empty file means defaults
   p.only_keys(root, "",
               {"home_id", "log_level", "mqtt", "store", "http", "ingest", "drivers", "devices", "rules", "consent",
-               "webhook", "uplink"});
+               "webhook", "uplink", "energy"});
   if (root["home_id"]) c.home_id = p.str(root["home_id"], "home_id");
   if (root["log_level"]) c.log_level = p.str(root["log_level"], "log_level");
   if (root["mqtt"]) parse_mqtt(p, root["mqtt"], c.mqtt);
@@ -528,6 +620,7 @@ GatewayConfig parse_root(const Parser& p, const YAML::Node& root) {
   if (root["consent"]) parse_consent(p, root["consent"], c.consent);
   if (root["webhook"]) parse_webhook(p, root["webhook"], c.webhook);
   if (root["uplink"]) parse_uplink(p, root["uplink"], c.uplink);
+  if (root["energy"]) parse_energy(p, root["energy"], c.energy);
   return c;
 }
 
@@ -555,34 +648,23 @@ bool valid_home_id(const std::string& id) {
 
 }  // namespace
 
-std::optional<std::chrono::milliseconds> parse_duration_text(std::string_view text) {
-  const auto is_space = [](char c) { return c == ' ' || c == '\t'; };
-  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-  std::int64_t n = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (ec != std::errc{} || n < 0) return std::nullopt;  // from_chars reports overflow instead of throwing
-  std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
-  while (!unit.empty() && is_space(unit.front())) unit.remove_prefix(1);
-  std::int64_t factor = 0;
-  if (unit == "ms")
-    factor = 1;
-  else if (unit.empty() || unit == "s")
-    factor = 1000;
-  else if (unit == "m" || unit == "min")
-    factor = 60'000;
-  else if (unit == "h")
-    factor = 3'600'000;
-  else
-    return std::nullopt;
-  if (n > std::numeric_limits<std::int64_t>::max() / factor) return std::nullopt;
-  return std::chrono::milliseconds{n * factor};
+const std::vector<std::string>& appliance_kinds() {
+  static const std::vector<std::string> KINDS = {
+      "kettle", "fridge", "tv", "heater", "cooker", "microwave", "washing_machine", "medical", "lamp", "other",
+      // energy (rules/energy_ledger.h, rules/energy_advice.h)
+      "dishwasher", "tumble_dryer", "freezer", "fridge_freezer", "set_top_box", "av", "hifi", "games_console",
+      "computer", "monitor", "printer", "coffee_machine", "speaker", "charger", "router", "storage_heater",
+      "panel_heater", "fan_heater", "oil_heater", "mains", "gas_meter", "outdoor"};
+  return KINDS;
 }
 
-const std::vector<std::string>& appliance_kinds() {
-  static const std::vector<std::string> KINDS = {"kettle",    "fridge",          "tv",      "heater", "cooker",
-                                                 "microwave", "washing_machine", "medical", "lamp",   "other"};
-  return KINDS;
+std::optional<std::pair<rules::energy::Day, rules::energy::Day>> parse_day_range(std::string_view text) {
+  const auto dots = text.find("..");
+  if (dots == std::string_view::npos) return std::nullopt;
+  const auto from = rules::energy::parse_day(text.substr(0, dots));
+  const auto to = rules::energy::parse_day(text.substr(dots + 2));
+  if (!from || !to || *from > *to) return std::nullopt;
+  return std::pair{*from, *to};
 }
 
 core::Result<GatewayConfig> parse_config(const std::string& yaml_text, const std::string& source_name) {
@@ -676,6 +758,10 @@ std::vector<std::string> describe_config(const GatewayConfig& c) {
                         : c.uplink.url + " coop_id=" + c.uplink.coop_id + " gateway_id=" + c.uplink.gateway_id +
                               " password=***" + " topic_prefix=" + c.uplink.topic_prefix +
                               " require_receipt=" + (c.uplink.require_receipt ? "yes" : "no")),
+      std::string("energy: ") + (c.energy.enabled ? "on" : "off") + " tariff=" + c.energy.tariff.id +
+          (c.energy.tariff.illustrative ? " (illustrative rates)" : "") +
+          " heating_fuel=" + rules::energy::to_string(c.energy.tariff.heating_fuel) + " prepayment=" +
+          (c.energy.tariff.prepayment ? "yes" : "no") + " income_band=" + (c.energy.income ? "declared" : "none"),
   };
 }
 

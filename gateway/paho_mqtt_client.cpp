@@ -119,9 +119,8 @@ class PahoMqttClient final : public MqttClient, public std::enable_shared_from_t
       client_.publish(msg, reinterpret_cast<void*>(static_cast<std::uintptr_t>(id)), publish_listener_);
       ++stats_.published;
     } catch (const mqtt::exception& e) {
-      ++stats_.publish_failures;
       spdlog::warn("mqtt: publish to {} failed: {}", topic, e.what());
-      complete_publish(id, PublishResult{false, e.get_reason_code(), e.what()});
+      complete_publish(id, PublishResult{false, e.get_reason_code(), e.what()});  // counts the failure
     }
   }
 

@@ -1,5 +1,7 @@
 #include "gateway/store.h"
 
+#include <spdlog/spdlog.h>
+
 #include <array>
 #include <unordered_map>
 
@@ -17,7 +19,7 @@ constexpr std::int64_t DAY_MS = 86'400'000;
 constexpr std::int64_t OUTBOX_KEEP_DAYS = 30;
 
 // Numbered migrations; index i takes the schema from version i to i+1. Never edit a shipped one.
-constexpr std::array<std::string_view, 6> MIGRATIONS = {
+constexpr std::array<std::string_view, 7> MIGRATIONS = {
     R"sql(
 CREATE TABLE series (
   id INTEGER PRIMARY KEY,
@@ -162,6 +164,24 @@ CREATE TABLE activity_events (
   PRIMARY KEY (start_ms, kind, device_id, room)
 ) WITHOUT ROWID;
 )sql",
+    // 7: daily energy summaries (rules/energy_summary.h, schema inside the JSON), one row per local
+    // day, kept for energy.summary_retention_days: year to date, savings and the co-op's reports.
+    R"sql(
+CREATE TABLE energy_daily (
+  day TEXT PRIMARY KEY,
+  summary TEXT NOT NULL,
+  created_ms INTEGER NOT NULL
+);
+-- Energy counter restarts (the stored energy_kwh totals are monotonic and do not show them), so a
+-- ledger rebuilt from stored readings treats the interval before a restart as incomplete, as the
+-- running one did.
+CREATE TABLE energy_restarts (
+  device_id TEXT NOT NULL,
+  ts_ms INTEGER NOT NULL,
+  step TEXT NOT NULL,
+  PRIMARY KEY (device_id, ts_ms)
+) WITHOUT ROWID;
+)sql",
 };
 
 std::string series_key(const std::string& device_id, core::Metric metric) {
@@ -196,6 +216,26 @@ struct Store::Impl {
   Stmt insert_audit;
   Stmt upsert_latest;
   Stmt insert_reading, insert_series, select_series, upsert_device, upsert_counter;
+
+  // Alert rows, their lifecycle events and outbox messages, inside the caller's transaction.
+  core::Result<void> write_alerts() {
+    for (const auto& a : queued_alerts) {
+      if (auto w = upsert_alert.bind(1, a.id).bind(2, a.state).bind(3, a.updated_ms).bind(4, a.body).run(); !w) {
+        return w.error();
+      }
+      if (auto w = insert_alert_event.bind(1, a.updated_ms).bind(2, a.id).bind(3, a.type).bind(4, a.body).run(); !w) {
+        return w.error();
+      }
+    }
+    for (const auto& m : queued_outbox) {
+      if (auto w =
+              insert_outbox.bind(1, m.channel).bind(2, m.message_id).bind(3, m.payload).bind(4, m.created_ms).run();
+          !w) {
+        return w.error();
+      }
+    }
+    return {};
+  }
 
   core::Result<void> migrate() {
     auto q = Stmt::prepare(db.get(), "PRAGMA user_version");
@@ -486,6 +526,65 @@ core::Result<OutboxCounts> Store::outbox_counts(const std::string& channel) cons
   return c;
 }
 
+core::Result<bool> Store::save_energy_day(const EnergyDayRow& row) {
+  auto q =
+      Stmt::prepare(impl_->db.get(), "INSERT OR IGNORE INTO energy_daily (day, summary, created_ms) VALUES (?, ?, ?)");
+  if (!q) return q.error();
+  if (auto r = q->bind(1, row.day).bind(2, row.summary_json).bind(3, row.created_ms).run(); !r) return r.error();
+  return sqlite3_changes(impl_->db.get()) > 0;
+}
+
+core::Result<std::vector<EnergyDayRow>> Store::energy_days(const std::string& from, const std::string& to) const {
+  auto q = Stmt::prepare(impl_->db.get(),
+                         "SELECT day, summary, created_ms FROM energy_daily WHERE day >= ? AND day <= ? ORDER BY day");
+  if (!q) return q.error();
+  q->bind(1, from).bind(2, to);
+  std::vector<EnergyDayRow> out;
+  while (true) {
+    auto row = q->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    out.push_back({q->column_text(0), q->column_text(1), q->column_int(2)});
+  }
+  return out;
+}
+
+core::Result<void> Store::prune_energy_days(const std::string& before_day) {
+  auto q = Stmt::prepare(impl_->db.get(), "DELETE FROM energy_daily WHERE day < ?");
+  if (!q) return q.error();
+  return q->bind(1, before_day).run();
+}
+
+core::Result<void> Store::save_energy_restart(const std::string& device_id, std::int64_t ts_ms,
+                                              const std::string& step) {
+  auto q = Stmt::prepare(impl_->db.get(),
+                         "INSERT OR REPLACE INTO energy_restarts (device_id, ts_ms, step) VALUES (?, ?, ?)");
+  if (!q) return q.error();
+  return q->bind(1, device_id).bind(2, ts_ms).bind(3, step).run();
+}
+
+core::Result<std::map<std::pair<std::string, std::int64_t>, std::string>> Store::energy_restarts(
+    std::int64_t from_ms, std::int64_t to_ms) const {
+  auto q = Stmt::prepare(impl_->db.get(),
+                         "SELECT device_id, ts_ms, step FROM energy_restarts WHERE ts_ms >= ? AND ts_ms < ?");
+  if (!q) return q.error();
+  q->bind(1, from_ms).bind(2, to_ms);
+  std::map<std::pair<std::string, std::int64_t>, std::string> out;
+  while (true) {
+    auto row = q->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    out[{q->column_text(0), q->column_int(1)}] = q->column_text(2);
+  }
+  return out;
+}
+
+core::Result<void> Store::prune_energy_restarts(std::int64_t before_ms) {
+  auto q = Stmt::prepare(impl_->db.get(), "DELETE FROM energy_restarts WHERE ts_ms < ?");
+  if (!q) return q.error();
+  return q->bind(1, before_ms).run();
+}
+
 std::optional<std::string> Store::setting(const std::string& key) const {
   auto q = Stmt::prepare(impl_->db.get(), "SELECT value FROM settings WHERE key = ?");
   if (!q) return std::nullopt;
@@ -556,21 +655,7 @@ core::Result<void> Store::flush() {
       s.upsert_counter.bind_null(5);
     if (auto w = s.upsert_counter.bind(6, c.pending_ts_ms).run(); !w) return fail(w.error());
   }
-  for (const auto& a : s.queued_alerts) {
-    if (auto w = s.upsert_alert.bind(1, a.id).bind(2, a.state).bind(3, a.updated_ms).bind(4, a.body).run(); !w) {
-      return fail(w.error());
-    }
-    if (auto w = s.insert_alert_event.bind(1, a.updated_ms).bind(2, a.id).bind(3, a.type).bind(4, a.body).run(); !w) {
-      return fail(w.error());
-    }
-  }
-  for (const auto& m : s.queued_outbox) {
-    if (auto w =
-            s.insert_outbox.bind(1, m.channel).bind(2, m.message_id).bind(3, m.payload).bind(4, m.created_ms).run();
-        !w) {
-      return fail(w.error());
-    }
-  }
+  if (auto w = s.write_alerts(); !w) return fail(w.error());
   for (const auto& a : s.queued_activity) {
     if (auto w = s.insert_activity.bind(1, a.start_ms)
                      .bind(2, a.end_ms)
@@ -601,6 +686,27 @@ core::Result<void> Store::flush() {
   s.queued_outbox.clear();
   s.queued_activity.clear();
   stats_.pending = 0;
+  return {};
+}
+
+core::Result<void> Store::flush_alerts() {
+  Impl& s = *impl_;
+  if (s.queued_alerts.empty() && s.queued_outbox.empty()) return {};
+  if (auto r = sqlite::exec(s.db.get(), "BEGIN IMMEDIATE"); !r) {
+    ++stats_.write_errors;
+    return r;
+  }
+  auto w = s.write_alerts();
+  if (w) w = sqlite::exec(s.db.get(), "COMMIT");
+  if (!w) {
+    (void)sqlite::exec(s.db.get(), "ROLLBACK");
+    ++stats_.write_errors;
+    return w;  // still queued: the next flush() or flush_alerts() retries
+  }
+  ++stats_.commits;
+  ++stats_.alert_commits;
+  s.queued_alerts.clear();
+  s.queued_outbox.clear();
   return {};
 }
 
@@ -754,6 +860,64 @@ core::Result<std::int64_t> Store::database_bytes() const {
   auto row = q->step();
   if (!row) return row.error();
   return q->column_int(0);
+}
+
+core::Result<std::vector<AlertEventRow>> Store::alert_events(std::int64_t from_ms, std::size_t limit) const {
+  auto q = Stmt::prepare(impl_->db.get(),
+                         "SELECT ts_ms, alert_id, type, body FROM alert_events WHERE ts_ms >= ? ORDER BY id LIMIT ?");
+  if (!q) return q.error();
+  q->bind(1, from_ms).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<AlertEventRow> out;
+  while (true) {
+    auto row = q->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    out.push_back({q->column_int(0), q->column_text(1), q->column_text(2), q->column_text(3)});
+  }
+  return out;
+}
+
+core::Result<ErasedCounts> Store::erase_history() {
+  if (auto r = flush(); !r) return r.error();
+  sqlite3* db = impl_->db.get();
+  ErasedCounts n;
+  const auto run = [db](const char* sql, std::int64_t* count) -> core::Result<void> {
+    if (auto r = sqlite::exec(db, sql); !r) return r;
+    if (count != nullptr) *count += sqlite3_changes(db);
+    return {};
+  };
+  if (auto r = sqlite::exec(db, "PRAGMA secure_delete = ON"); !r) return r.error();
+  if (auto r = sqlite::exec(db, "BEGIN IMMEDIATE"); !r) return r.error();
+  const std::pair<const char*, std::int64_t*> steps[] = {
+      {"DELETE FROM readings", &n.readings},
+      {"DELETE FROM rollup_minute", &n.rollups},
+      {"DELETE FROM rollup_hour", &n.rollups},
+      {"DELETE FROM latest", nullptr},
+      {"DELETE FROM activity_events", &n.activity},
+      {"DELETE FROM alert_events WHERE alert_id IN (SELECT id FROM alerts WHERE state = 'resolved')", &n.alert_events},
+      {"DELETE FROM alerts WHERE state = 'resolved'", &n.alerts},
+      {"DELETE FROM outbox WHERE state <> 'pending'", &n.outbox},
+      {"DELETE FROM settings WHERE key = 'wellbeing_state'", nullptr},
+      {"DELETE FROM energy_daily", &n.energy_days},
+      {"DELETE FROM energy_restarts", &n.energy_days},
+  };
+  for (const auto& [sql, count] : steps) {
+    if (auto r = run(sql, count); !r) {
+      (void)sqlite::exec(db, "ROLLBACK");
+      (void)sqlite::exec(db, "PRAGMA secure_delete = OFF");
+      return r.error();
+    }
+  }
+  auto done = sqlite::exec(db, "COMMIT");
+  if (!done) (void)sqlite::exec(db, "ROLLBACK");
+  (void)sqlite::exec(db, "PRAGMA secure_delete = OFF");
+  if (!done) return done.error();
+  // Old page images stay in the WAL until a checkpoint copies them over: overwrite them now.
+  if (auto r = sqlite::exec(db, "PRAGMA wal_checkpoint(TRUNCATE)"); !r) {
+    spdlog::warn("store: erased, but the WAL checkpoint failed ({}); it happens at the next checkpoint",
+                 r.error().message);
+  }
+  return n;
 }
 
 std::string_view migration_sql(std::size_t version) {

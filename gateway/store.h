@@ -57,6 +57,32 @@ struct ActivityRow {
   std::string device_kind;
 };
 
+// One lifecycle event of an alert, as stored (migration 3): the alert's JSON after the event.
+struct AlertEventRow {
+  std::int64_t ts_ms = 0;
+  std::string alert_id;
+  std::string type;
+  std::string body;
+};
+
+// What erase_history() removed, by kind of row.
+struct ErasedCounts {
+  std::int64_t readings = 0;
+  std::int64_t rollups = 0;
+  std::int64_t activity = 0;
+  std::int64_t alerts = 0;
+  std::int64_t alert_events = 0;
+  std::int64_t outbox = 0;
+  std::int64_t energy_days = 0;  // energy_daily and energy_restarts rows
+};
+
+// One home's energy on one local day (rules/energy_summary.h DailySummary as JSON), migration 7.
+struct EnergyDayRow {
+  std::string day;  // "YYYY-MM-DD", local
+  std::string summary_json;
+  std::int64_t created_ms = 0;
+};
+
 enum class OutboxState : std::uint8_t { pending, delivered, rejected, expired };
 
 struct OutboxCounts {
@@ -72,6 +98,7 @@ enum class Resolution : std::uint8_t { raw, minute, hour };
 struct StoreStats {
   std::uint64_t readings_committed = 0;
   std::uint64_t commits = 0;
+  std::uint64_t alert_commits = 0;       // of which flush_alerts()
   std::uint64_t duplicates_ignored = 0;  // same series and millisecond already stored
   std::uint64_t write_errors = 0;
   std::int64_t last_commit_ms = 0;
@@ -80,7 +107,7 @@ struct StoreStats {
 
 class Store {
  public:
-  static constexpr int SCHEMA_VERSION = 6;
+  static constexpr int SCHEMA_VERSION = 7;
 
   static core::Result<std::unique_ptr<Store>> open(const StoreConfig& config);
   ~Store();
@@ -114,11 +141,37 @@ class Store {
   void save_activity(ActivityRow row);
   core::Result<std::vector<ActivityRow>> activity(std::int64_t from_ms, std::int64_t to_ms, std::size_t limit) const;
 
+  // Daily energy summaries, written at once. A day already stored is kept as it is (idempotent):
+  // returns whether this call added the row.
+  core::Result<bool> save_energy_day(const EnergyDayRow& row);
+  // Days in ["from", "to"] (inclusive, "YYYY-MM-DD"), oldest first.
+  core::Result<std::vector<EnergyDayRow>> energy_days(const std::string& from, const std::string& to) const;
+  core::Result<void> prune_energy_days(const std::string& before_day);
+  // Energy counter restarts (step: reset, rebased, rewind, or "flag" for the driver's hint), written
+  // at once; keyed by (device, reading time) for rebuilding the ledger from stored readings.
+  core::Result<void> save_energy_restart(const std::string& device_id, std::int64_t ts_ms, const std::string& step);
+  core::Result<std::map<std::pair<std::string, std::int64_t>, std::string>> energy_restarts(std::int64_t from_ms,
+                                                                                            std::int64_t to_ms) const;
+  core::Result<void> prune_energy_restarts(std::int64_t before_ms);
+
   // Home settings changed from the dashboard (language, away, consent), written at once.
   std::optional<std::string> setting(const std::string& key) const;
   core::Result<void> set_setting(const std::string& key, const std::string& value);
 
+  // Every lifecycle event from from_ms on, oldest first (the householder's data export).
+  core::Result<std::vector<AlertEventRow>> alert_events(std::int64_t from_ms, std::size_t limit) const;
+  // The householder's erasure: readings, rollups and latest values, activity, resolved alerts with
+  // their events, finished outbox messages and the learned routine (setting wellbeing_state), with
+  // SQLite's secure_delete on and the WAL truncated so the bytes are overwritten, not just
+  // unlinked. Kept: open alerts (someone may need help now) and pending outbox messages, devices,
+  // accounts, settings and the audit log (who did what, no readings). Flushes the queue first.
+  core::Result<ErasedCounts> erase_history();
+
   core::Result<void> flush();  // one transaction for everything queued
+  // Only the queued alerts and outbox messages, in their own small transaction: an alert is
+  // durable before it is announced without waiting for the readings queued since the last group
+  // commit (those follow within commit_interval, as always).
+  core::Result<void> flush_alerts();
   std::size_t pending() const;
   const StoreStats& stats() const { return stats_; }
 

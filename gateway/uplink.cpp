@@ -123,6 +123,17 @@ struct UplinkTransport::Impl {
     }
     ++stats.sent;
     std::weak_ptr<Impl*> weak = alive;
+    // One deadline for the whole round trip (PUBACK, then the receipt): a PUBACK lost with a dropped
+    // connection must not leave the outbox waiting forever.
+    receipt_timer.expires_after(config.receipt_timeout);
+    receipt_timer.async_wait([weak, which](const boost::system::error_code& ec) {
+      auto self = weak.lock();
+      if (ec || !self) return;
+      ++(*self)->stats.receipt_timeouts;
+      (*self)->finish(
+          which, {DeliveryResult::Kind::retry,
+                  "no PUBACK and receipt within " + std::to_string((*self)->config.receipt_timeout.count()) + " s"});
+    });
     client.publish_confirmed(uplink_topic(config, leaf), m.payload, 1,
                              {{"message_id", m.message_id}, {"seq", std::to_string(m.seq)}},
                              [weak, which](PublishResult r) {
@@ -143,17 +154,7 @@ struct UplinkTransport::Impl {
       finish(which, std::move(d));
       return;
     }
-    // The broker has it; delivered once the coordinator says it stored it.
-    receipt_timer.expires_after(config.receipt_timeout);
-    std::weak_ptr<Impl*> weak = alive;
-    receipt_timer.async_wait([weak, which](const boost::system::error_code& ec) {
-      auto self = weak.lock();
-      if (ec || !self) return;
-      ++(*self)->stats.receipt_timeouts;
-      (*self)->finish(
-          which, {DeliveryResult::Kind::retry, "no receipt from the coordinator within " +
-                                                   std::to_string((*self)->config.receipt_timeout.count()) + " s"});
-    });
+    // The broker has it; delivered once the coordinator says it stored it (the deadline runs on).
   }
 
   void on_receipt(const std::string& payload) {

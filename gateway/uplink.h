@@ -96,6 +96,10 @@ class Uplink {
   bool enqueue_summary(std::string_view kind, std::string_view day, const std::string& summary_json,
                        core::TimePoint now);
 
+  // The householder changed what may leave the home (setup page or SIGHUP); applies to what is
+  // enqueued from now on; messages already in the outbox were agreed to and are still delivered.
+  void set_consent(const ConsentConfig& consent) { consent_ = consent; }
+
   bool connected() const;
   const UplinkStats& stats() const { return stats_; }
   // Prometheus lines: hearth_uplink_connected and the counters above.

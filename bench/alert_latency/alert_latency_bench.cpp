@@ -7,6 +7,8 @@
 // the bench: the background load (Tasmota plugs), the prober (sample messages) and two watchers
 // (one subscribed to the broker samples' topic, one to hearthd's alerts). Send and arrival are
 // both stamped with steady_clock in this process. Exit 0, 1 on failure, 3 with --check when the target is missed.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
@@ -60,7 +62,8 @@ struct Options {
   unsigned seed = 1;
   std::string workdir;
   std::string samples_csv;
-  bool broker_nodelay = false;
+  bool broker_nagle = false;  // Mosquitto's own default; packaging/mosquitto/hearth.conf turns it off
+  int hearthd_nice = 0;
   bool keep = false;
   bool check = false;
 };
@@ -322,7 +325,7 @@ struct SessionResult {
 };
 
 HearthdSpec spec_for(const Options& o, const std::string& home, bool full, std::size_t smoke_alarms) {
-  HearthdSpec spec{o.hearthd, home, full, o.commit_interval_ms, {}};
+  HearthdSpec spec{o.hearthd, home, full, o.commit_interval_ms, o.hearthd_nice, {}};
   for (std::size_t i = 0; i < smoke_alarms; ++i) {
     spec.devices[smoke_device_id(i)] = {"Smoke alarm " + std::to_string(i), "Room " + std::to_string(i % ROOMS + 1)};
   }
@@ -443,8 +446,9 @@ bool report(const Options& o, const std::vector<SessionResult>& sessions, const 
   std::printf(
       "\nHearth alert-latency benchmark: %zu samples of each kind (+%zu warm-up), alternating; a smoke alarm every "
       "%.3g ms on average,\nsample QoS %d; background %.0f msg/s of Tasmota SENSOR telemetry over %d plugs, all run "
-      "long; broker set_tcp_nodelay %s\n",
-      o.samples, WARMUP_SAMPLES, o.interval_ms, o.qos, o.rate_per_s, o.plugs, o.broker_nodelay ? "true" : "false");
+      "long; broker set_tcp_nodelay %s; hearthd nice %d\n",
+      o.samples, WARMUP_SAMPLES, o.interval_ms, o.qos, o.rate_per_s, o.plugs, o.broker_nagle ? "false" : "true",
+      o.hearthd_nice);
   std::printf("%u CPUs, load average %s before the run, %s after\n\n", std::thread::hardware_concurrency(),
               load_before.c_str(), loadavg().c_str());
   std::printf("%-7s %-34s %5s %5s %8s %8s %8s %8s %8s\n", "sync", "series (latency in ms)", "n", "lost", "p50", "p90",
@@ -514,7 +518,7 @@ int run(const Options& o) {
   std::mt19937 rng(o.seed);
   std::vector<SessionResult> sessions;
   {
-    const Broker broker(o.mosquitto, dir, o.broker_nodelay);
+    const Broker broker(o.mosquitto, dir, !o.broker_nagle);
     note("mosquitto on 127.0.0.1:" + std::to_string(broker.port()));
     for (const bool full : syncs) sessions.push_back(run_session(o, broker, dir, full, rng));
   }
@@ -549,7 +553,12 @@ int main(int argc, char** argv) {
   cli.add_option("--settle", o.settle_s, "seconds to wait for the last samples to arrive")->capture_default_str();
   cli.add_option("--timeout", o.timeout_s, "seconds hearthd may take to learn the devices")->capture_default_str();
   cli.add_option("--seed", o.seed, "seed of the sample jitter")->capture_default_str();
-  cli.add_flag("--broker-nodelay", o.broker_nodelay, "set_tcp_nodelay true in the broker (Mosquitto's default: false)");
+  cli.add_flag("--broker-nagle", o.broker_nagle,
+               "leave Nagle on in the broker (Mosquitto's default; Hearth's shipped broker config sets "
+               "set_tcp_nodelay true)");
+  cli.add_option("--hearthd-nice", o.hearthd_nice, "hearthd's nice value, as hearthd.service's Nice= (< 0 needs root)")
+      ->check(CLI::Range(-20, 19))
+      ->capture_default_str();
   cli.add_option("--hearthd", o.hearthd, "hearthd binary")->capture_default_str();
   cli.add_option("--mosquitto", o.mosquitto, "mosquitto binary")->capture_default_str();
   cli.add_option("--workdir", o.workdir, "where the temp directory goes (the disk hearthd's database is on)");
@@ -557,6 +566,10 @@ int main(int argc, char** argv) {
   cli.add_flag("--keep", o.keep, "keep the temp directory (database, configs, logs)");
   cli.add_flag("--check", o.check, "exit 3 when the target is missed");
   CLI11_PARSE(cli, argc, argv);
+  if (o.hearthd_nice < 0 && ::geteuid() != 0) {
+    std::fprintf(stderr, "hearth_alert_latency_bench: --hearthd-nice below 0 needs root\n");
+    return 2;
+  }
   try {
     return run(o);
   } catch (const std::exception& e) {

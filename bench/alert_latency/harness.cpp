@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -137,7 +138,7 @@ std::string tail_of(const fs::path& path, std::size_t bytes) {
 // ---------------------------------------------------------------------------------------------
 // Child
 
-Child::Child(std::string name, const std::vector<std::string>& argv, const fs::path& log_path)
+Child::Child(std::string name, const std::vector<std::string>& argv, const fs::path& log_path, int nice)
     : name_(std::move(name)) {
   std::vector<std::string> args = argv;
   args[0] = resolve_program(args[0]);
@@ -159,6 +160,9 @@ Child::Child(std::string name, const std::vector<std::string>& argv, const fs::p
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(127);
     ::signal(SIGPIPE, SIG_DFL);  // the bench ignores SIGPIPE; exec would inherit that
+    // Before exec, so every thread hearthd starts inherits it; failure (not root) is reported by
+    // the parent below.
+    if (nice != 0 && ::setpriority(PRIO_PROCESS, 0, nice) != 0) ::_exit(126);
     ::dup2(devnull, 0);
     ::dup2(log, 1);
     ::dup2(log, 2);
@@ -250,7 +254,7 @@ Hearthd::Hearthd(const HearthdSpec& spec, const fs::path& dir, std::uint16_t mqt
       out << "  " << quoted(id) << ": {name: " << quoted(d.name) << ", room: " << quoted(d.room) << "}\n";
     }
   }
-  child_ = Child("hearthd", {spec.binary, "--config", conf.string()}, log_);
+  child_ = Child("hearthd", {spec.binary, "--config", conf.string()}, log_, spec.nice);
   if (!wait_for_port(http_port_, milliseconds{10000}, child_)) {
     throw BenchError("hearthd did not open its API; " + log_.string() + ":\n" + tail_of(log_));
   }

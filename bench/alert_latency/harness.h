@@ -26,7 +26,8 @@ class Child {
  public:
   Child() = default;
   // Starts argv (argv[0] resolved through PATH); stdout and stderr are appended to log_path.
-  Child(std::string name, const std::vector<std::string>& argv, const fs::path& log_path);
+  // `nice`: the child's scheduling priority (as hearthd.service's Nice=); 0 inherits the bench's.
+  Child(std::string name, const std::vector<std::string>& argv, const fs::path& log_path, int nice = 0);
   ~Child();
   Child(Child&& other) noexcept;
   Child& operator=(Child&& other) noexcept;
@@ -67,6 +68,7 @@ struct HearthdSpec {
   std::string home_id;
   bool synchronous_full = true;
   int commit_interval_ms = 0;                 // store.commit_interval; 0 leaves hearthd's default
+  int nice = 0;                               // hearthd's scheduling priority (negative needs root)
   std::map<std::string, DeviceDecl> devices;  // device id -> name and room, written under `devices:`
 };
 

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <iterator>
 
 #include "coordinator/config.h"
 #include "coordinator/coordinator_store.h"
@@ -225,4 +226,21 @@ TEST_F(IngestTest, AnAcknowledgementIsClaimedByOneInstanceAndReclaimedIfItDies) 
   auto none = store->claim_acks(T0 + 999'999, 30'000, 10);
   ASSERT_TRUE(none);
   EXPECT_TRUE(none->empty()) << "sent acknowledgements are not sent again";
+}
+
+TEST(CoordinatorConfig, ShippedExampleParses) {
+  std::ifstream in(std::string(HEARTH_SOURCE_DIR) + "/packaging/coordinator.yaml.example");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(text.empty());
+  // The example's password file does not exist here: point it at one that does.
+  test::TempDir dir;
+  std::ofstream(dir.file("pw")) << "coordinator-password\n";
+  const std::string from = "/etc/hearth-coordinator/mqtt.password";
+  text.replace(text.find(from), from.size(), dir.file("pw"));
+  auto c = parse_coordinator_config(text, "coordinator.yaml.example");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->coops.size(), 2u);
+  EXPECT_EQ(rota_for(*c, "coop-a", "gw-0042").size(), 3u);
+  EXPECT_EQ(rota_for(*c, "coop-a", "gw-0043").size(), 1u);
+  EXPECT_TRUE(rota_for(*c, "coop-b", "gw-0107").empty());
 }

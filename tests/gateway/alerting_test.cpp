@@ -82,14 +82,19 @@ TEST(Alerting, PersistsBeforePublishingAndHandlesMqttCommands) {
   d->settings.room = "Kitchen";
   std::vector<std::pair<std::string, std::string>> published;
   std::size_t rows_when_published = 0;
+  std::size_t readings_pending_when_published = 0;
   Alerting alerting("flat-1", registry, *store, [&](const std::string& topic, const std::string& payload, bool) {
     rows_when_published = store->open_alerts()->size();  // what a crash right now would leave behind
+    readings_pending_when_published = store->pending();
     published.emplace_back(topic, payload);
   });
   core::Reading smoke{"z2m:kitchen/smoke", core::Metric::smoke, 1.0, core::from_epoch_ms(T0)};
+  store->append(smoke);  // as the pipeline does before the rules see it
   alerting.on_reading(smoke);
   ASSERT_EQ(published.size(), 1u);
   EXPECT_EQ(rows_when_published, 1u);
+  // The alert's commit did not wait for (or carry) the readings queued for the group commit.
+  EXPECT_EQ(readings_pending_when_published, 1u);
   EXPECT_EQ(published[0].first, "hearth/flat-1/alerts/smoke:z2m:kitchen%2Fsmoke");
   EXPECT_FALSE(alerting.on_mqtt_command("hearth/flat-1/alerts/x", "{}", core::from_epoch_ms(T0)));
   EXPECT_TRUE(alerting.on_mqtt_command("hearth/flat-1/alerts/smoke:z2m:kitchen%2Fsmoke/ack", "not json",

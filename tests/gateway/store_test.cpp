@@ -58,6 +58,38 @@ TEST(Store, ReadingsAreQueuedUntilFlushAndSurviveReopen) {
   EXPECT_DOUBLE_EQ(latest->front().second.value, 13.5);
 }
 
+TEST(Store, FlushAlertsCommitsAlertsAndOutboxButLeavesReadingsQueued) {
+  test::TempDir dir;
+  const auto path = dir.file("h.db");
+  {
+    auto s = open(path);
+    s->append(reading("tasmota:a", core::Metric::power_w, 12.5, T0));
+    s->save_alert("smoke:x", "raised", "raised", T0, R"({"id":"smoke:x"})");
+    s->enqueue(OutboxMessage{0, "webhook", "m-1", "{}", T0, 0, 0});
+    ASSERT_TRUE(s->flush_alerts().has_value());
+    EXPECT_EQ(s->pending(), 1u);
+    EXPECT_EQ(s->stats().alert_commits, 1u);
+    EXPECT_EQ(s->open_alerts()->size(), 1u);
+    ASSERT_TRUE(s->outbox_head("webhook")->has_value());
+    EXPECT_TRUE(s->readings("tasmota:a", core::Metric::power_w, 0, T0 * 2, Resolution::raw, 10)->empty());
+    ASSERT_TRUE(s->flush_alerts().has_value());  // nothing queued: no transaction
+    EXPECT_EQ(s->stats().alert_commits, 1u);
+    ASSERT_TRUE(s->flush().has_value());
+    EXPECT_EQ(s->readings("tasmota:a", core::Metric::power_w, 0, T0 * 2, Resolution::raw, 10)->size(), 1u);
+    // The alert was not written a second time by the group commit.
+  }
+  auto s = open(path);
+  EXPECT_EQ(s->open_alerts()->size(), 1u);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT count(*) FROM alert_events", -1, &st, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), 1);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
 TEST(Store, SameSeriesAndMillisecondIsStoredOnce) {
   test::TempDir dir;
   auto s = open(dir.file("h.db"));
@@ -209,4 +241,38 @@ TEST(Store, UnopenablePathIsAnError) {
   auto s = Store::open(cfg);
   ASSERT_FALSE(s.has_value());
   EXPECT_NE(s.error().message.find("/nonexistent-dir"), std::string::npos);
+}
+
+TEST(Store, EnergyDaysAreStoredOncePerDayAndPruned) {
+  test::TempDir dir;
+  const auto path = dir.file("h.db");
+  {
+    auto s = open(path);
+    EXPECT_TRUE(*s->save_energy_day({"2026-11-20", R"({"first":true})", T0}));
+    EXPECT_FALSE(*s->save_energy_day({"2026-11-20", R"({"second":true})", T0 + 1}));  // the first is kept
+    EXPECT_TRUE(*s->save_energy_day({"2026-11-21", "{}", T0 + 2}));
+    EXPECT_TRUE(*s->save_energy_day({"2025-01-01", "{}", T0 + 3}));
+  }
+  auto s = open(path);  // written at once: no flush needed
+  const auto days = *s->energy_days("2026-01-01", "2026-12-31");
+  ASSERT_EQ(days.size(), 2u);
+  EXPECT_EQ(days[0].day, "2026-11-20");
+  EXPECT_EQ(days[0].summary_json, R"({"first":true})");
+  EXPECT_EQ(days[0].created_ms, T0);
+  ASSERT_TRUE(s->prune_energy_days("2026-01-01").has_value());
+  EXPECT_EQ(s->energy_days("0000-01-01", "9999-12-31")->size(), 2u);
+}
+
+TEST(Store, EnergyCounterRestartsAreKeptByDeviceAndTime) {
+  test::TempDir dir;
+  auto s = open(dir.file("h.db"));
+  ASSERT_TRUE(s->save_energy_restart("tasmota:a", T0 + 10, "reset").has_value());
+  ASSERT_TRUE(s->save_energy_restart("tasmota:b", T0 + 20, "rebased").has_value());
+  ASSERT_TRUE(s->save_energy_restart("tasmota:a", T0 - 5, "rewind").has_value());
+  const auto r = *s->energy_restarts(T0, T0 + 100);
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r.at({"tasmota:a", T0 + 10}), "reset");
+  EXPECT_EQ(r.at({"tasmota:b", T0 + 20}), "rebased");
+  ASSERT_TRUE(s->prune_energy_restarts(T0 + 15).has_value());
+  EXPECT_EQ(s->energy_restarts(0, T0 + 100)->size(), 1u);
 }

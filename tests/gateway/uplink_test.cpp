@@ -10,7 +10,9 @@
 
 #include <fstream>
 
+#include "gateway/alerting.h"
 #include "gateway/config.h"
+#include "gateway/store.h"
 #include "gateway/uplink.h"
 #include "support/temp_dir.h"
 
@@ -36,7 +38,7 @@ class FakeMqttClient final : public MqttClient {
                          std::function<void(PublishResult)> done) override {
     sent.push_back(Sent{topic, payload, props, std::move(done)});
   }
-  void set_message_handler(MessageHandler) override {}
+  void set_message_handler(MessageHandler h) override { on_message = std::move(h); }
   void set_connection_handler(ConnectionHandler) override {}
   MqttStats stats() const override {
     MqttStats s;
@@ -45,6 +47,7 @@ class FakeMqttClient final : public MqttClient {
   }
   std::vector<std::string> subscriptions;
   std::vector<Sent> sent;
+  MessageHandler on_message;
 };
 
 UplinkConfig uplink_config() {
@@ -161,6 +164,16 @@ TEST_F(TransportTest, NoReceiptInTimeMeansSendAgain) {
   EXPECT_EQ(results.size(), 1u) << "a late receipt after the timeout changes nothing";
 }
 
+TEST_F(TransportTest, APubackLostWithTheConnectionDoesNotBlockTheOutbox) {
+  UplinkTransport t(io, client, uplink_config(), stats);
+  t.send(alert_message("h/a/raised/1"), record());
+  io.run_for(3s);  // no PUBACK ever comes: the same deadline applies
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].kind, DeliveryResult::Kind::retry);
+  client.sent[0].done(PublishResult{true, 0, ""});  // a very late PUBACK changes nothing
+  EXPECT_EQ(results.size(), 1u);
+}
+
 TEST_F(TransportTest, RefusedPublishesAndReceiptsAndUnknownTypes) {
   UplinkTransport t(io, client, uplink_config(), stats);
   t.send(alert_message("m1"), record());
@@ -205,4 +218,96 @@ TEST(Uplink, DailySummaryMessageCarriesItsIdAndKind) {
   EXPECT_EQ(j["type"], "daily_summary");
   EXPECT_EQ(j["message_id"], m.message_id);
   EXPECT_EQ(j["summary"]["kwh"], 7.5);
+}
+
+namespace {
+
+// A real store and alerting behind the uplink, with the fake MQTT client.
+struct UplinkHome {
+  explicit UplinkHome(ConsentConfig consent) {
+    StoreConfig cfg;
+    cfg.path = dir.file("h.db");
+    store = std::move(*Store::open(cfg));
+    registry.touch("z2m:kitchen/smoke", "z2m", core::from_epoch_ms(1'790'000'000'000));
+    alerting =
+        std::make_unique<Alerting>("flat-7", registry, *store, [](const std::string&, const std::string&, bool) {});
+    auto fake = std::make_unique<FakeMqttClient>();
+    client = fake.get();
+    uplink = std::make_unique<Uplink>(io, uplink_config(), consent, "flat-7", *store, *alerting, std::move(fake));
+  }
+  std::int64_t pending() { return store->outbox_counts(UPLINK_CHANNEL)->pending; }
+
+  test::TempDir dir;
+  boost::asio::io_context io;
+  std::unique_ptr<Store> store;
+  DeviceRegistry registry;
+  std::unique_ptr<Alerting> alerting;
+  FakeMqttClient* client = nullptr;
+  std::unique_ptr<Uplink> uplink;
+};
+
+}  // namespace
+
+TEST(Uplink, DailySummariesOnlyWithConsent) {
+  UplinkHome without(ConsentConfig{true, false});
+  EXPECT_FALSE(without.uplink->enqueue_summary("energy", "2026-11-21", R"({"kwh":7.5})", core::now_ms()));
+  ASSERT_TRUE(without.store->flush());
+  EXPECT_EQ(without.pending(), 0);
+  EXPECT_EQ(without.uplink->stats().summaries_refused_consent, 1u);
+
+  UplinkHome with(ConsentConfig{true, true});
+  EXPECT_TRUE(with.uplink->enqueue_summary("energy", "2026-11-21", R"({"kwh":7.5})", core::now_ms()));
+  EXPECT_FALSE(with.uplink->enqueue_summary("readings", "2026-11-21", R"({})", core::now_ms())) << "raw: never";
+  EXPECT_FALSE(with.uplink->enqueue_summary("energy", "yesterday", R"({})", core::now_ms()));
+  EXPECT_FALSE(with.uplink->enqueue_summary("energy", "2026-11-22", "{broken", core::now_ms()));
+  ASSERT_TRUE(with.store->flush());
+  EXPECT_EQ(with.pending(), 1);
+  const auto head = with.store->outbox_head(UPLINK_CHANNEL);
+  ASSERT_TRUE(head && *head);
+  EXPECT_EQ((*head)->message_id, "flat-7/summary/energy/2026-11-21");
+}
+
+// The householder changes their mind on the setup page: the next summary follows the new choice,
+// and what was already agreed to stays in the outbox.
+TEST(Uplink, ConsentChangedLiveAppliesToTheNextSummary) {
+  UplinkHome home(ConsentConfig{true, true});
+  EXPECT_TRUE(home.uplink->enqueue_summary("energy", "2026-11-20", R"({"kwh":6.1})", core::now_ms()));
+  home.uplink->set_consent(ConsentConfig{true, false});
+  EXPECT_FALSE(home.uplink->enqueue_summary("energy", "2026-11-21", R"({"kwh":7.5})", core::now_ms()));
+  ASSERT_TRUE(home.store->flush());
+  EXPECT_EQ(home.pending(), 1) << "the summary agreed to before stays";
+  home.uplink->set_consent(ConsentConfig{true, true});
+  EXPECT_TRUE(home.uplink->enqueue_summary("energy", "2026-11-22", R"({"kwh":5.0})", core::now_ms()));
+  ASSERT_TRUE(home.store->flush());
+  EXPECT_EQ(home.pending(), 2);
+}
+
+TEST(Uplink, TheCoopsAcknowledgementIsAppliedAndAudited) {
+  UplinkHome home(ConsentConfig{});
+  EXPECT_EQ(home.client->subscriptions, (std::vector<std::string>{"hearth-uplink/v1/coop-a/gw-a1/receipt",
+                                                                  "hearth-uplink/v1/coop-a/gw-a1/ack-in"}));
+  const auto t = core::from_epoch_ms(1'790'000'000'000);
+  home.alerting->on_reading(core::Reading{"z2m:kitchen/smoke", core::Metric::smoke, 1.0, t});
+  ASSERT_EQ(home.alerting->open_alerts().size(), 1u);
+  const std::string id = home.alerting->open_alerts()[0].id;
+  const std::string topic = "hearth-uplink/v1/coop-a/gw-a1/ack-in";
+  home.client->on_message(InboundMessage{topic, "not json", false, t});
+  home.client->on_message(InboundMessage{topic, R"({"type":"ack","alert_id":"nope","by":"dora"})", false, t});
+  home.client->on_message(InboundMessage{topic, R"({"type":"ack","alert_id":")" + id + R"("})", false, t});
+  EXPECT_EQ(home.uplink->stats().acks_rejected, 3u);
+  EXPECT_EQ(home.alerting->open_alerts()[0].acknowledged_by, "");
+  home.client->on_message(
+      InboundMessage{topic, R"({"type":"ack","alert_id":")" + id + R"(","by":"dora","note":"calling"})", false, t});
+  EXPECT_EQ(home.uplink->stats().acks_applied, 1u);
+  EXPECT_EQ(home.alerting->open_alerts()[0].acknowledged_by, "coop:dora");
+  ASSERT_TRUE(home.store->flush());
+  const auto audit = home.store->audit_log(10);
+  ASSERT_TRUE(audit);
+  bool found = false;
+  for (const auto& row : *audit) {
+    for (std::size_t i = 0; i + 2 < row.size(); ++i) {
+      if (row[i] == "coop:dora" && row[i + 1] == "acknowledge_alert" && row[i + 2] == id) found = true;
+    }
+  }
+  EXPECT_TRUE(found) << "the co-op's acknowledgement is in the audit log";
 }

@@ -11,6 +11,7 @@
 
 #include "dashboard/static_assets.h"
 #include "gateway/api.h"
+#include "gateway/home_settings.h"
 #include "support/temp_dir.h"
 
 using namespace hearth;
@@ -353,4 +354,142 @@ TEST_F(WebApiTest, TheRoutineIsForCarersAndTheHouseholderAndEveryViewIsAudited) 
   int views = 0;
   for (const auto& e : log) views += e["action"] == "view_routine" && e["actor"] == "carer1" ? 1 : 0;
   EXPECT_EQ(views, 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The setup page (gateway/setup_api.cpp): devices, consent, rule settings, export and erasure.
+
+TEST_F(WebApiTest, SetupDevicesHouseholderNamesAndPlacesAdminDecidesWhatMaySwitchOff) {
+  config_.devices["tasmota:heater"] = DeviceSettings{"Heater", "Bedroom", "heater", false, true};
+  int applied = 0;
+  ctx_.overrides_changed = [&] { ++applied; };
+  const Login admin = setup_admin();
+  const Login home = add_and_login(admin, "mair", "householder");
+  const Login carer = add_and_login(admin, "carer1", "carer");
+  EXPECT_EQ(call("GET", "/api/v1/setup/devices").status, 401);
+  EXPECT_EQ(call("GET", "/api/v1/setup/devices", "", "", "", "127.0.0.1").status, 401) << "not from the TV";
+  EXPECT_EQ(call("GET", "/api/v1/setup/devices", "", carer.cookie).status, 403);
+  const auto list = call("GET", "/api/v1/setup/devices", "", home.cookie);
+  ASSERT_EQ(list.status, 200) << list.body;
+  const auto j = json::parse(list.body);
+  std::set<std::string> ids;
+  for (const auto& d : j["devices"]) ids.insert(d["id"].get<std::string>());
+  EXPECT_EQ(ids, (std::set<std::string>{"z2m:lounge/temp", "tasmota:heater"})) << "seen, and declared but not seen";
+  EXPECT_FALSE(j["may_set_safety"].get<bool>());
+
+  const std::string path = "/api/v1/setup/devices/z2m:lounge%2Ftemp";
+  const std::string rename = R"({"name":"Lounge sensor","room":"Front room","kind":"other"})";
+  EXPECT_EQ(call("PUT", path, rename, home.cookie).status, 403) << "no CSRF token";
+  const auto put = call("PUT", path, rename, home.cookie, home.csrf);
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_EQ(applied, 1);
+  EXPECT_EQ(load_overrides(*store_).devices.at("z2m:lounge/temp").room, "Front room");
+  // Safety flags: the householder may not change them, an admin may, never both at once.
+  const std::string heater = "/api/v1/setup/devices/tasmota:heater";
+  EXPECT_EQ(call("PUT", heater, R"({"name":"Heater","room":"Bedroom","kind":"heater","switchable":false})", home.cookie,
+                 home.csrf)
+                .status,
+            403);
+  EXPECT_EQ(call("PUT", heater, R"({"name":"Heater","room":"Bedroom","kind":"heater","switchable":true})", home.cookie,
+                 home.csrf)
+                .status,
+            200)
+      << "unchanged flags are fine";
+  EXPECT_EQ(
+      call("PUT", heater, R"({"kind":"heater","essential":true,"switchable":true})", admin.cookie, admin.csrf).status,
+      400);
+  EXPECT_EQ(call("PUT", heater, R"({"kind":"heater","essential":true})", admin.cookie, admin.csrf).status, 200);
+  EXPECT_TRUE(effective_devices(config_, load_overrides(*store_)).at("tasmota:heater").essential);
+  EXPECT_EQ(call("PUT", heater, R"({"kind":"spaceship"})", admin.cookie, admin.csrf).status, 400);
+  EXPECT_EQ(call("PUT", heater, R"({"colour":"red"})", admin.cookie, admin.csrf).status, 400);
+  EXPECT_EQ(call("PUT", heater, "{not json", admin.cookie, admin.csrf).status, 400);
+  EXPECT_EQ(call("PUT", heater, json{{"name", std::string(65, 'x')}}.dump(), admin.cookie, admin.csrf).status, 400);
+  EXPECT_EQ(call("PUT", "/api/v1/setup/devices/tasmota:nope", "{}", admin.cookie, admin.csrf).status, 404);
+  // Back to the installer's YAML: admin only.
+  EXPECT_EQ(call("DELETE", heater, "", home.cookie, home.csrf).status, 403);
+  EXPECT_EQ(call("DELETE", heater, "", admin.cookie, admin.csrf).status, 200);
+  EXPECT_FALSE(effective_devices(config_, load_overrides(*store_)).at("tasmota:heater").essential);
+  const auto log = json::parse(call("GET", "/api/v1/audit", "", admin.cookie).body)["entries"];
+  int changes = 0;
+  for (const auto& e : log) changes += e["action"] == "device_settings" ? 1 : 0;
+  EXPECT_EQ(changes, 3);
+}
+
+TEST_F(WebApiTest, ConsentIsTheHouseholdersChoiceAndRulesSensitivityACarersToo) {
+  config_.consent = ConsentConfig{true, true};
+  const Login admin = setup_admin();
+  const Login home = add_and_login(admin, "mair", "householder");
+  const Login carer = add_and_login(admin, "carer1", "carer");
+  EXPECT_EQ(json::parse(call("GET", "/api/v1/setup/consent", "", carer.cookie).body)["alerts"], true);
+  const std::string none = R"({"alerts":false,"daily_summaries":false})";
+  EXPECT_EQ(call("PUT", "/api/v1/setup/consent", none, carer.cookie, carer.csrf).status, 403);
+  EXPECT_EQ(call("PUT", "/api/v1/setup/consent", R"({"alerts":false})", home.cookie, home.csrf).status, 400);
+  EXPECT_EQ(
+      call("PUT", "/api/v1/setup/consent", R"({"alerts":"no","daily_summaries":false})", home.cookie, home.csrf).status,
+      400);
+  ASSERT_EQ(call("PUT", "/api/v1/setup/consent", none, home.cookie, home.csrf).status, 200);
+  EXPECT_FALSE(effective_consent(config_, load_overrides(*store_)).alerts);
+  EXPECT_EQ(json::parse(call("GET", "/api/v1/setup/consent", "", home.cookie).body)["daily_summaries"], false);
+
+  EXPECT_EQ(call("PUT", "/api/v1/setup/rules", R"({"wellbeing_sensitivity":"high"})", carer.cookie, carer.csrf).status,
+            200);
+  EXPECT_EQ(call("PUT", "/api/v1/setup/rules", R"({"wellbeing_enabled":false})", carer.cookie, carer.csrf).status, 403);
+  EXPECT_EQ(call("PUT", "/api/v1/setup/rules", R"({"wellbeing_sensitivity":"max"})", home.cookie, home.csrf).status,
+            400);
+  ASSERT_EQ(call("PUT", "/api/v1/setup/rules", R"({"wellbeing_enabled":false})", home.cookie, home.csrf).status, 200);
+  const auto rules = effective_rules(config_, load_overrides(*store_));
+  EXPECT_EQ(rules.wellbeing.sensitivity, rules::Sensitivity::high) << "kept from the carer's change";
+  EXPECT_FALSE(rules.wellbeing.enabled);
+  const auto log = json::parse(call("GET", "/api/v1/audit", "", admin.cookie).body)["entries"];
+  int consent = 0;
+  for (const auto& e : log) consent += e["action"] == "consent_changed" && e["actor"] == "mair" ? 1 : 0;
+  EXPECT_EQ(consent, 1);
+}
+
+TEST_F(WebApiTest, TheHouseholderExportsEverythingAndErasesTheHistoryWithTheirPassword) {
+  ctx_.erase_history = [this] { return store_->erase_history(); };
+  const Login admin = setup_admin();
+  const Login home = add_and_login(admin, "mair", "householder");
+  const Login carer = add_and_login(admin, "carer1", "carer");
+  store_->append({"z2m:lounge/temp", core::Metric::temperature_c, 15.2, core::from_epoch_ms(T0)});
+  store_->append({"z2m:lounge/temp", core::Metric::temperature_c, 15.4, core::from_epoch_ms(T0 + 60'000)});
+  store_->save_alert("resolved-one", "resolved", "resolved", T0, R"({"id":"resolved-one"})");
+  store_->save_alert("open-one", "raised", "raised", T0, R"({"id":"open-one"})");
+  ASSERT_TRUE(store_->flush().has_value());
+
+  EXPECT_EQ(call("GET", "/api/v1/export", "", carer.cookie).status, 403);
+  const auto doc = call("GET", "/api/v1/export", "", home.cookie);
+  ASSERT_EQ(doc.status, 200) << doc.body;
+  const auto j = json::parse(doc.body);
+  EXPECT_EQ(j["format"], "hearth-export/1");
+  EXPECT_EQ(j["alert_events"].size(), 2u);
+  EXPECT_NE(header(doc, "Content-Disposition").find("attachment"), std::string::npos);
+  EXPECT_EQ(call("GET", "/api/v1/export/readings?day=2026-02-30", "", home.cookie).status, 400);
+  EXPECT_EQ(call("GET", "/api/v1/export/readings", "", home.cookie).status, 400);
+  const auto csv = call("GET", "/api/v1/export/readings?day=2026-09-21", "", home.cookie);
+  ASSERT_EQ(csv.status, 200) << csv.body;
+  EXPECT_EQ(csv.content_type.rfind("text/csv", 0), 0u);
+  EXPECT_NE(csv.body.find("\"z2m:lounge/temp\",temperature_c," + std::to_string(T0)), std::string::npos) << csv.body;
+
+  const std::string erase = "/api/v1/data/erase";
+  EXPECT_EQ(call("POST", erase, R"({"confirm":"erase","password":"x"})", carer.cookie, carer.csrf).status, 403);
+  EXPECT_EQ(call("POST", erase, R"({"password":"a long enough password"})", home.cookie, home.csrf).status, 400);
+  EXPECT_EQ(call("POST", erase, R"({"confirm":"erase","password":"wrong one"})", home.cookie, home.csrf).status, 403);
+  EXPECT_EQ(store_->readings("z2m:lounge/temp", core::Metric::temperature_c, 0, T0 * 2, Resolution::raw, 10)->size(),
+            2u)
+      << "nothing erased without the password";
+  const auto done =
+      call("POST", erase, R"({"confirm":"erase","password":"a long enough password"})", home.cookie, home.csrf);
+  ASSERT_EQ(done.status, 200) << done.body;
+  EXPECT_EQ(json::parse(done.body)["erased"]["readings"], 2);
+  EXPECT_TRUE(
+      store_->readings("z2m:lounge/temp", core::Metric::temperature_c, 0, T0 * 2, Resolution::raw, 10)->empty());
+  const auto open = store_->open_alerts();
+  ASSERT_EQ(open->size(), 1u) << "an open alert stays: someone may need help now";
+  EXPECT_EQ(store_->alert_events(0, 10)->size(), 1u);
+  const auto log = json::parse(call("GET", "/api/v1/audit", "", admin.cookie).body)["entries"];
+  std::set<std::string> actions;
+  for (const auto& e : log) actions.insert(e["action"].get<std::string>());
+  EXPECT_TRUE(actions.count("erase_history") == 1 && actions.count("erase_refused") == 1 &&
+              actions.count("export") == 1);
 }

@@ -116,7 +116,8 @@ class UplinkE2E : public ::testing::Test {
                               << "topic read hearth-uplink/v1/+/+/alert\n"
                               << "topic read hearth-uplink/v1/+/+/summary\n"
                               << "topic write hearth-uplink/v1/+/+/receipt\n"
-                              << "topic write hearth-uplink/v1/+/+/ack-in\n\n"
+                              << "topic write hearth-uplink/v1/+/+/ack-in\n"
+                              << "topic write hearth-carer/v1/+/+/notify\n\n"
                               << "user misconfigured\n"
                               << "topic readwrite hearth-uplink/#\n";
     // Per-gateway entries, as the co-op's provisioning writes them (see docs/uplink.md).
@@ -148,7 +149,9 @@ class UplinkE2E : public ::testing::Test {
         << "mqtt:\n  url: " << coop_url()
         << "\n  username: coordinator\n  password_file: " << dir_.file("coordinator.pw")
         << "\n  ca_file: " << pki("ca.crt") << "\nstore:\n  path: " << dir_.file("coordinator.db")
-        << "\ncoops:\n  coop-a:\n    gateways: [gw-a1]\n  coop-b:\n    gateways: [gw-b1]\n";
+        << "\ncoops:\n  coop-a:\n    gateways: [gw-a1]\n  coop-b:\n    gateways: [gw-b1]\n"
+        << "escalation:\n  rotas:\n    gw-a1:\n      - {id: anna, name: Anna Jones, role: family, language: cy, "
+           "ack_within: 10m}\n";
   }
 
   void start_hearthd() {
@@ -232,7 +235,8 @@ TEST_F(UplinkE2E, BrokerDownWhileAlertsAreRaised) {
   c1_ = start_coordinator("c1");
   start_hearthd();
   raise(1);
-  ASSERT_TRUE(wait_until([&] { return coordinator_count() == 1; }, 20s)) << "first alert stored";
+  ASSERT_TRUE(wait_until([&] { return coordinator_count() == 1 && gateway_pending() == "0"; }, 20s))
+      << "first alert stored and receipted";
 
   coop_->stop();  // the co-op's broker goes away; the home carries on
   for (int room = 2; room <= 4; ++room) raise(room);
@@ -382,4 +386,17 @@ TEST_F(UplinkE2E, CoordinatorAcknowledgementReachesTheHome) {
   EXPECT_NE(report.find(alert_id(1)), std::string::npos) << report;
   EXPECT_NE(report.find("coop:duty-coordinator"), std::string::npos) << report;
   EXPECT_NE(report.find("acknowledged"), std::string::npos) << report;
+
+  // Escalation: Anna (first on the rota) was told, her app's broker took it, and the acknowledgement
+  // stopped the escalation; each step with its time. One alert, acknowledged within 180 s.
+  run({COORDINATOR_PATH, "report", "--config", dir_.file("coordinator.yaml"), "--coop", "coop-a", "--steps"},
+      dir_.file("steps.log"));
+  const std::string steps = read_file(dir_.file("steps.log"));
+  EXPECT_NE(steps.find("notified\tAnna Jones\tfamily\tcy"), std::string::npos) << steps;
+  EXPECT_NE(steps.find("delivered\tAnna Jones"), std::string::npos) << steps;
+  EXPECT_NE(steps.find("acknowledged\tcoop:duty-coordinator"), std::string::npos) << steps;
+  run({COORDINATOR_PATH, "report", "--config", dir_.file("coordinator.yaml"), "--coop", "coop-a", "--responses"},
+      dir_.file("responses.log"));
+  EXPECT_NE(read_file(dir_.file("responses.log")).find("1\t1\t"), std::string::npos)
+      << read_file(dir_.file("responses.log"));
 }

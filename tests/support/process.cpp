@@ -184,7 +184,7 @@ bool MosquittoBroker::start(const std::string& extra_conf, bool anonymous) {
   std::filesystem::permissions(dir_, std::filesystem::perms::others_read | std::filesystem::perms::others_exec,
                                std::filesystem::perm_options::add, ec);
   std::ofstream(conf) << "per_listener_settings false\nlistener " << port_ << " 127.0.0.1\nallow_anonymous "
-                      << (anonymous ? "true" : "false") << "\npersistence false\n"
+                      << (anonymous ? "true" : "false") << "\npersistence false\nset_tcp_nodelay true\n"
                       << extra_conf;
   process_ = Process({mosquitto_path(), "-c", conf}, dir_ + "/mosquitto.log");
   return wait_for_port(port_, std::chrono::seconds{5});

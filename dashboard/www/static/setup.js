@@ -1,5 +1,6 @@
-/* Hearth setup page: first-run account creation with the one-time code shown on the TV, then the
- * admin's accounts list (create carers, householders, coordinators, admins; delete). ES5. */
+/* Hearth setup page: first-run account creation with the one-time code shown on the TV; then the
+ * home's settings (devices, what may leave the home, the wellbeing checks, the householder's data:
+ * export and erasure) and, for an admin, the accounts list. ES5. */
 (function () {
   'use strict';
   var H = Hearth;
@@ -8,7 +9,7 @@
   var me = null;
 
   function only(id) {
-    var ids = ['loading', 'first-run', 'signin', 'not-admin', 'admin'];
+    var ids = ['loading', 'first-run', 'signin', 'not-admin', 'admin', 'home-setup'];
     for (var i = 0; i < ids.length; i++) H.show(H.byId(ids[i]), ids[i] === id);
   }
 
@@ -31,12 +32,194 @@
     me = session.user;
     H.byId('who').textContent = H.t('ui.carer.signed_in_as', {name: me.display_name || me.username});
     H.show(H.byId('logout'), true);
-    if (me.role !== 'admin') {
-      only('not-admin');
-      return;
+    var owner = me.role === 'admin' || me.role === 'householder';
+    // Carers and coordinators are told where their own page is; householders need no such note.
+    only(me.role === 'admin' ? 'admin' : owner ? 'home-setup' : 'not-admin');
+    // Settings of the home: the householder's and the admin's; a carer may tune the wellbeing checks.
+    H.show(H.byId('home-setup'), owner || me.role === 'carer');
+    H.show(H.byId('devices-panel'), owner);
+    H.show(H.byId('consent-panel'), owner);
+    H.show(H.byId('data-panel'), owner);
+    H.show(H.byId('wellbeing-enabled-label'), owner);
+    if (me.role === 'admin') loadAccounts();
+    if (owner) {
+      loadDevices();
+      loadConsent();
     }
-    only('admin');
-    loadAccounts();
+    if (owner || me.role === 'carer') loadWellbeing();
+  }
+
+  function flash(id, text) {
+    var notice = H.byId(id);
+    notice.textContent = text;
+    H.show(notice, !!text);
+  }
+
+  function failed(errorId, err) {
+    H.byId(errorId).textContent = err ? H.t('ui.common.error', {error: err.message}) : '';
+    return !!err;
+  }
+
+  /* ---- devices ---- */
+
+  var kinds = [];
+  var maySetSafety = false;
+
+  function loadDevices() {
+    H.request('GET', '/api/v1/setup/devices', null, function (err, data) {
+      if (failed('devices-error', err)) return;
+      kinds = data.kinds || [];
+      maySetSafety = !!data.may_set_safety;
+      var box = H.byId('devices');
+      H.clear(box);
+      var list = data.devices || [];
+      if (!list.length) box.appendChild(H.el('p', 'muted', H.t('ui.setup.devices.none')));
+      for (var i = 0; i < list.length; i++) box.appendChild(deviceForm(list[i], i));
+    });
+  }
+
+  function field(form, labelKey, input, id) {
+    var label = H.el('label', null, H.t(labelKey));
+    label.setAttribute('for', id);
+    input.id = id;
+    form.appendChild(label);
+    form.appendChild(input);
+  }
+
+  function checkbox(form, labelKey, checked, disabled) {
+    var label = H.el('label', 'check');
+    var box = H.el('input');
+    box.type = 'checkbox';
+    box.checked = !!checked;
+    box.disabled = !!disabled;
+    label.appendChild(box);
+    label.appendChild(H.el('span', null, ' ' + H.t(labelKey)));
+    form.appendChild(label);
+    return box;
+  }
+
+  function deviceForm(d, n) {
+    var s = d.settings || {};
+    var wrap = H.el('div', 'device');
+    wrap.setAttribute('data-device', d.id);
+    wrap.appendChild(H.el('h3', null, s.name || d.announced_name || d.id));
+    var seen = d.last_seen_ms ? H.t('ui.setup.devices.seen', {driver: d.driver, model: d.model || d.driver})
+                              : H.t('ui.setup.devices.not_seen');
+    wrap.appendChild(H.el('p', 'muted', d.id + ' · ' + seen));
+    var form = H.el('form', 'form');
+    var name = H.el('input');
+    name.value = s.name || '';
+    name.maxLength = 64;
+    name.placeholder = d.announced_name || '';
+    field(form, 'ui.setup.devices.name', name, 'device-name-' + n);
+    var room = H.el('input');
+    room.value = s.room || '';
+    room.maxLength = 64;
+    field(form, 'ui.setup.devices.room', room, 'device-room-' + n);
+    var kind = H.el('select');
+    for (var i = 0; i < kinds.length; i++) {
+      var option = H.el('option', null, H.t('ui.kind.' + kinds[i]));
+      option.value = kinds[i];
+      kind.appendChild(option);
+    }
+    kind.value = s.kind || 'other';
+    field(form, 'ui.setup.devices.kind', kind, 'device-kind-' + n);
+    var essential = checkbox(form, 'ui.setup.devices.essential', s.essential, !maySetSafety);
+    var switchable = checkbox(form, 'ui.setup.devices.switchable', s.switchable, !maySetSafety);
+    essential.onchange = function () {
+      if (essential.checked) switchable.checked = false; // never switched off, so never switchable
+    };
+    switchable.onchange = function () {
+      if (switchable.checked) essential.checked = false;
+    };
+    if (!maySetSafety) form.appendChild(H.el('p', 'hint', H.t('ui.setup.devices.safety_admin')));
+    var save = H.el('button', null, H.t('ui.setup.save'));
+    save.type = 'submit';
+    save.setAttribute('aria-label', H.t('ui.setup.save') + ' ' + d.id);
+    form.appendChild(save);
+    form.onsubmit = function (e) {
+      if (e && e.preventDefault) e.preventDefault();
+      var body = {name: name.value, room: room.value, kind: kind.value,
+                  essential: essential.checked, switchable: switchable.checked};
+      H.request('PUT', '/api/v1/setup/devices/' + encodeURIComponent(d.id), body, function (err2) {
+        if (failed('devices-error', err2)) return;
+        flash('devices-notice', H.t('ui.setup.devices.saved', {name: body.name || d.id}));
+      });
+      return false;
+    };
+    wrap.appendChild(form);
+    return wrap;
+  }
+
+  /* ---- consent ---- */
+
+  function loadConsent() {
+    H.request('GET', '/api/v1/setup/consent', null, function (err, data) {
+      if (failed('consent-error', err)) return;
+      H.byId('consent-alerts').checked = !!data.alerts;
+      H.byId('consent-summaries').checked = !!data.daily_summaries;
+    });
+  }
+
+  function submitConsent(e) {
+    if (e && e.preventDefault) e.preventDefault();
+    var body = {alerts: H.byId('consent-alerts').checked, daily_summaries: H.byId('consent-summaries').checked};
+    H.request('PUT', '/api/v1/setup/consent', body, function (err) {
+      if (failed('consent-error', err)) return;
+      flash('consent-notice', H.t('ui.setup.consent.saved'));
+    });
+    return false;
+  }
+
+  /* ---- wellbeing checks ---- */
+
+  function loadWellbeing() {
+    H.request('GET', '/api/v1/setup/rules', null, function (err, data) {
+      if (failed('wellbeing-error', err)) return;
+      H.byId('wellbeing-enabled').checked = !!data.wellbeing_enabled;
+      H.byId('wellbeing-sensitivity').value = data.wellbeing_sensitivity || 'normal';
+    });
+  }
+
+  function submitWellbeing(e) {
+    if (e && e.preventDefault) e.preventDefault();
+    var body = {wellbeing_sensitivity: H.byId('wellbeing-sensitivity').value};
+    if (me && (me.role === 'admin' || me.role === 'householder')) body.wellbeing_enabled = H.byId('wellbeing-enabled').checked;
+    H.request('PUT', '/api/v1/setup/rules', body, function (err) {
+      if (failed('wellbeing-error', err)) return;
+      flash('wellbeing-notice', H.t('ui.setup.wellbeing.saved'));
+    });
+    return false;
+  }
+
+  /* ---- the householder's data ---- */
+
+  function submitExportDay(e) {
+    if (e && e.preventDefault) e.preventDefault();
+    var day = H.byId('export-day').value;
+    if (day) window.location.href = '/api/v1/export/readings?day=' + encodeURIComponent(day);
+    return false;
+  }
+
+  function submitErase(e) {
+    if (e && e.preventDefault) e.preventDefault();
+    flash('erase-notice', '');
+    if (!H.byId('erase-confirm').checked) {
+      H.byId('erase-error').textContent = H.t('ui.setup.data.erase_tick');
+      return false;
+    }
+    var body = {confirm: 'erase', password: H.byId('erase-password').value};
+    H.request('POST', '/api/v1/data/erase', body, function (err, data) {
+      H.byId('erase-password').value = '';
+      H.byId('erase-confirm').checked = false;
+      if (err && err.status === 403) {
+        H.byId('erase-error').textContent = H.t('ui.setup.data.erase_password_wrong');
+        return;
+      }
+      if (failed('erase-error', err)) return;
+      flash('erase-notice', H.t('ui.setup.data.erased', {readings: data.erased.readings, alerts: data.erased.alerts}));
+    });
+    return false;
   }
 
   /* ---- first run ---- */
@@ -171,7 +354,7 @@
       H.translate(document);
       if (me) {
         H.byId('who').textContent = H.t('ui.carer.signed_in_as', {name: me.display_name || me.username});
-        loadAccounts();
+        enter({user: me});
       }
     });
   }
@@ -181,12 +364,20 @@
       me = null;
       H.byId('who').textContent = '';
       H.show(H.byId('logout'), false);
+      H.show(H.byId('home-setup'), false);
       only('signin');
     });
   }
 
   H.byId('first-run-form').onsubmit = submitFirstRun;
   H.byId('add-form').onsubmit = submitAdd;
+  H.byId('consent-form').onsubmit = submitConsent;
+  H.byId('wellbeing-form').onsubmit = submitWellbeing;
+  H.byId('export-day-form').onsubmit = submitExportDay;
+  H.byId('export-all').onclick = function () {
+    window.location.href = '/api/v1/export'; // an attachment: the page stays
+  };
+  H.byId('erase-form').onsubmit = submitErase;
   H.byId('language').onclick = switchLanguage;
   H.byId('logout').onclick = logout;
   H.wireLogin('login', function (session) {
