@@ -28,6 +28,18 @@ EnergyUpdate apply_energy_sample(EnergyCounterState& s, double raw, TimePoint ts
     s = EnergyCounterState{true, raw, raw, ts_ms, std::nullopt, 0};
     return {EnergyStep::first, s.total_kwh};
   }
+  if (raw >= s.last_raw_kwh && reset_hint) {
+    // The device says it restarted counting, but the new count is not below the old one (it
+    // restarted from a low level and has already passed it). Everything it counted since the
+    // restart is new energy; a count too large for the elapsed time (a replaced device with its
+    // own lifetime total) is adopted as the new level without being counted.
+    s.pending_raw_kwh.reset();
+    const bool plausible = raw <= plausible_increase_kwh(limits, s.last_ts_ms, ts_ms);
+    if (plausible) s.total_kwh += raw;
+    s.last_raw_kwh = raw;
+    s.last_ts_ms = ts_ms;
+    return {plausible ? EnergyStep::reset : EnergyStep::rebased, s.total_kwh};
+  }
   if (raw >= s.last_raw_kwh) {
     if (raw - s.last_raw_kwh <= plausible_increase_kwh(limits, s.last_ts_ms, ts_ms)) {
       return accept_increase(s, raw, ts_ms, EnergyStep::advance);

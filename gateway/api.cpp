@@ -278,6 +278,7 @@ HttpResponse metrics(const ApiContext& ctx) {
         << base << "rejected\"} " << n->rejected << '\n'
         << base << "expired\"} " << n->expired << '\n';
   }
+  if (ctx.uplink_metrics) out << ctx.uplink_metrics();
   gauge("hearth_uptime_seconds", "Seconds since start.",
         static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(ctx.now() - ctx.started).count()));
   HttpResponse r;
@@ -317,6 +318,7 @@ HttpResponse handle_api(const HttpRequest& req, ApiContext& ctx) {
   }
   if (auto r = handle_web_api(req, ctx, who)) return std::move(*r);
   if (auto r = handle_setup_api(req, ctx, who)) return std::move(*r);
+  if (auto r = handle_energy_api(req, ctx, who)) return std::move(*r);
 
   const bool staff = has_role(who, {Role::carer, Role::coordinator, Role::admin});
   if (req.path.rfind("/api/v1/alerts/", 0) == 0) {

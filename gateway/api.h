@@ -18,6 +18,8 @@
 
 namespace hearth::gateway {
 
+class EnergyService;  // gateway/energy_service.h
+
 // Who is asking: an account's session (cookie), an API client (bearer token: acts as admin, no
 // CSRF since it carries no ambient credentials), or the TV on the box itself (loopback, no login).
 struct Principal {
@@ -55,6 +57,9 @@ struct ApiContext {
   // plain HTTP), and the handshakes that failed so far.
   std::string tls_fingerprint_sha256;
   std::function<std::uint64_t()> tls_handshake_failures;
+  EnergyService* energy = nullptr;  // energy endpoints and the TV's energy cards; nullptr: energy off
+  // The co-op uplink's Prometheus lines for /metrics (gateway/uplink.h); empty when not configured.
+  std::function<std::string()> uplink_metrics;
 };
 
 // Everything hearthd serves: the web UI's files, the JSON API and /metrics.
@@ -68,6 +73,10 @@ std::optional<dashboard::HttpResponse> handle_web_api(const dashboard::HttpReque
 // gateway/setup_api.cpp: devices, consent, rule settings, export and erasure of the home's data.
 std::optional<dashboard::HttpResponse> handle_setup_api(const dashboard::HttpRequest& request, ApiContext& ctx,
                                                         const std::optional<Principal>& who);
+// gateway/energy_api.cpp: /api/v1/energy/summary, /energy/appliances, /energy/tariff, /advice and
+// /savings (docs/api.md). nullopt: not one of its endpoints.
+std::optional<dashboard::HttpResponse> handle_energy_api(const dashboard::HttpRequest& request, ApiContext& ctx,
+                                                         const std::optional<Principal>& who);
 // The TV's summary of the home (GET /api/v1/home), also pushed as the "home" live event.
 std::string home_summary_json(const ApiContext& ctx);
 bool is_loopback(const std::string& address);

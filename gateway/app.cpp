@@ -29,12 +29,14 @@
 #include "gateway/api.h"
 #include "gateway/dashboard_tls.h"
 #include "gateway/device_registry.h"
+#include "gateway/energy_service.h"
 #include "gateway/home_settings.h"
 #include "gateway/log_limiter.h"
 #include "gateway/mqtt_client.h"
 #include "gateway/outbox.h"
 #include "gateway/pipeline.h"
 #include "gateway/store.h"
+#include "gateway/uplink.h"
 #include "gateway/webhook.h"
 
 namespace hearth::gateway {
@@ -107,9 +109,11 @@ struct App::Impl {
   std::unique_ptr<MqttClient> mqtt;
   std::unique_ptr<Pipeline> pipeline;
   std::unique_ptr<Alerting> alerting;
+  std::unique_ptr<EnergyService> energy;  // nullptr when energy.enabled is false
   std::unique_ptr<Accounts> accounts;
   std::unique_ptr<WebhookTransport> webhook;  // declared before its sender: destroyed after it
   std::unique_ptr<OutboxSender> webhook_sender;
+  std::unique_ptr<Uplink> uplink;
   std::unique_ptr<dashboard::HttpServer> http;
   ApiContext api;
   HomeOverrides home_overrides;  // the setup page's changes on top of the YAML (gateway/home_settings.h)
@@ -165,6 +169,10 @@ struct App::Impl {
       auto n = store->erase_history();
       if (!n) return n.error();
       alerting->reconfigure(effective_rules(config, home_overrides), false);  // learned from what was erased
+      if (energy) {  // the ledger was built from the erased readings
+        start_energy();
+        api.energy = energy.get();
+      }
       spdlog::warn("store: the householder's history was erased ({} readings, {} alerts)", n->readings, n->alerts);
       return n;
     };
@@ -182,6 +190,7 @@ struct App::Impl {
       if (http_log_limiter.allow(key, std::chrono::steady_clock::now(), &suppressed))
         spdlog::warn("{} ({} more like it not logged)", message, suppressed);
     };
+    api.energy = energy.get();
     http = std::make_unique<dashboard::HttpServer>(
         io, opts, [this](const dashboard::HttpRequest& req) { return handle_api(req, api); });
     auto port = http->start();
@@ -214,7 +223,31 @@ struct App::Impl {
       if (auto r = store->maintain(core::now_ms()); !r)
         spdlog::error("store: maintenance failed: {}", r.error().message);
       if (++maintenance_runs % 10 == 0) save_wellbeing();
+      if (energy) energy->tick(core::now_ms());
       arm_maintenance_timer(std::chrono::seconds{60});
+    });
+  }
+
+  // Energy accounting (gateway/energy_service.h): the ledger is rebuilt from the stored readings of
+  // the last days; each completed day's summary is stored and handed to the uplink (with consent).
+  void start_energy() {
+    if (!config.energy.enabled) {
+      spdlog::info("energy: off (energy.enabled: false)");
+      return;
+    }
+    energy = std::make_unique<EnergyService>(*store, registry, config.energy);
+    // Each new daily summary, once stored, for the co-op (the uplink checks consent).
+    energy->set_summary_hook([this](const rules::energy::DailySummary& s) {
+      enqueue_summary("energy", s.date, rules::energy::daily_summary_to_json(s));
+    });
+    const auto now = core::now_ms();
+    if (auto n = energy->restore(now); n)
+      spdlog::info("energy: ledger rebuilt from {} stored readings since {}", *n,
+                   rules::energy::format_day(energy->ledger_since()));
+    else
+      spdlog::warn("energy: stored readings not replayed ({}); today's figures start now", n.error().message);
+    pipeline->set_energy_handler([this](const core::Reading& total, core::EnergyStep step, const Device& d) {
+      energy->on_energy_total(total, step, d);
     });
   }
 
@@ -264,13 +297,15 @@ struct App::Impl {
     home_overrides = load_overrides(*store);
     registry.apply_settings(effective_devices(config, home_overrides));
     alerting->reconfigure(effective_rules(config, home_overrides));
+    if (energy) energy->reconfigure(config.energy);  // the devices' kinds, ratings and calibration again
     apply_consent();
   }
 
   void apply_consent() {
     const ConsentConfig consent = effective_consent(config, home_overrides);
-    alerting->set_outbox_consent(consent.alerts);
-    if (!consent.alerts && !config.webhook.url.empty()) {
+    alerting->set_outbox_consent(consent.alerts);  // every channel: webhook and uplink
+    if (uplink) uplink->set_consent(consent);      // daily summaries
+    if (!consent.alerts && (!config.webhook.url.empty() || uplink)) {
       spdlog::warn("consent: the householder has not agreed to alerts leaving the home: none are sent");
     }
   }
@@ -283,16 +318,52 @@ struct App::Impl {
     webhook_sender = std::make_unique<OutboxSender>(
         *store, "webhook", *webhook, policy,
         [this](const OutboxMessage& m) { alerting->on_delivered(m.payload, core::now_ms()); });
-    alerting->set_outbox({"webhook"}, [this] { webhook_sender->poll(core::now_ms()); });
     api.outbox_channels.push_back("webhook");
     spdlog::info("webhook: alert events go to {}", config.webhook.url);
+  }
+
+  // The co-op uplink (gateway/uplink.h). Consent is applied here, before anything is enqueued:
+  // alert events only with consent.alerts, daily summaries only with consent.daily_summaries.
+  void start_uplink() {
+    if (config.uplink.url.empty()) return;
+    uplink =
+        std::make_unique<Uplink>(io, config.uplink, effective_consent(config, home_overrides), config.home_id, *store,
+                                 *alerting, make_paho_mqtt_client(io, uplink_mqtt_config(config.uplink), std::nullopt));
+    api.outbox_channels.push_back(UPLINK_CHANNEL);
+    api.uplink_metrics = [this] { return uplink->metrics(); };
+    uplink->start();
+  }
+
+  // Alert events go to every outbox channel the householder allows, in the alert's own transaction.
+  void connect_outbox() {
+    std::vector<std::string> channels;
+    if (webhook_sender) channels.emplace_back("webhook");
+    if (uplink) channels.emplace_back(UPLINK_CHANNEL);  // consent: Alerting::set_outbox_consent
+    if (channels.empty()) return;
+    alerting->set_outbox(channels, [this] { poll_outbox(); });
+  }
+
+  void poll_outbox() {
+    const auto now = core::now_ms();
+    if (webhook_sender) webhook_sender->poll(now);
+    if (uplink) uplink->poll(now);
+  }
+
+  // A completed daily summary ("energy", "wellbeing"; day YYYY-MM-DD; JSON text) for the co-op.
+  // Consent is checked by the uplink; nothing happens without an uplink.
+  bool enqueue_summary(std::string_view kind, std::string_view day, const std::string& summary_json) {
+    if (!uplink) return false;
+    if (!uplink->enqueue_summary(kind, day, summary_json, core::now_ms())) return false;
+    flush();
+    uplink->poll(core::now_ms());
+    return true;
   }
 
   void arm_outbox_timer() {
     outbox_timer.expires_after(std::chrono::seconds{1});
     outbox_timer.async_wait([this](const boost::system::error_code& ec) {
       if (ec) return;
-      if (webhook_sender) webhook_sender->poll(core::now_ms());
+      poll_outbox();
       arm_outbox_timer();
     });
   }
@@ -340,8 +411,11 @@ struct App::Impl {
     if (next->mqtt.url != config.mqtt.url || next->store.path != config.store.path ||
         next->http.address != config.http.address || next->http.port != config.http.port ||
         next->http.tls.enabled != config.http.tls.enabled || next->http.tls.cert_file != config.http.tls.cert_file ||
-        next->home_id != config.home_id || next->webhook.url != config.webhook.url) {
-      spdlog::warn("config reload: mqtt, store, http, home_id and webhook changes take effect after a restart");
+        next->home_id != config.home_id || next->webhook.url != config.webhook.url ||
+        next->uplink.url != config.uplink.url || next->energy.enabled != config.energy.enabled) {
+      spdlog::warn(
+          "config reload: mqtt, store, http, home_id, webhook, uplink and energy.enabled changes take effect after a "
+          "restart");
     }
     config.consent = next->consent;
     config.devices = next->devices;
@@ -350,7 +424,8 @@ struct App::Impl {
     if (!next->http.api_token.empty()) config.http.api_token = next->http.api_token;
     pipeline->set_config(config.ingest);
     config.rules = next->rules;
-    apply_overrides();
+    config.energy = next->energy;
+    apply_overrides();  // rules, devices (also energy's kinds, ratings, calibration) and consent
     spdlog::set_level(spdlog::level::from_str(config.log_level));
     spdlog::info("config reloaded from {} ({} devices configured)", config_path, config.devices.size());
   }
@@ -368,6 +443,7 @@ struct App::Impl {
     if (http) http->stop();
     save_wellbeing();
     flush();
+    if (uplink) uplink->stop();
     if (mqtt) mqtt->stop();  // publishes "offline" (retained) before disconnecting
     io.stop();
   }
@@ -405,10 +481,16 @@ struct App::Impl {
       spdlog::info("alerts: {} open alert(s) restored", *n);
     else
       spdlog::error("alerts: could not restore open alerts: {}", n.error().message);
-    pipeline->set_reading_handler([this](const core::Reading& r, const Device&) { alerting->on_reading(r); });
+    start_uplink();  // before energy: summaries of days completed while stopped go out too
+    start_energy();
+    pipeline->set_reading_handler([this](const core::Reading& r, const Device& d) {
+      alerting->on_reading(r);
+      if (energy) energy->on_reading(r, d);
+    });
     alerting->set_command_builder(
         [this](const std::string& device_id, bool on) { return drivers->relay_command(device_id, on); });
     start_webhook();
+    connect_outbox();
     apply_consent();
     alerting->set_listener([this](const core::Alert& a) {
       if (http)

@@ -14,8 +14,11 @@
 #include <limits>
 
 #include "gateway/config.h"
+#include "gateway/device_registry.h"
+#include "gateway/energy_service.h"
 #include "gateway/replay.h"
 #include "gateway/store.h"
+#include "rules/energy_json.h"
 #include "rules/wellbeing_rule.h"
 
 namespace {
@@ -92,6 +95,130 @@ int show_routine(const std::string& db, const std::string& config_path, bool as_
   return 0;
 }
 
+// --- hearth energy: the same figures as GET /api/v1/energy/*, /advice and /savings, from the
+// database: the ledger is rebuilt from the stored readings of the last days (as hearthd does at
+// start), year to date and savings come from the stored daily summaries.
+
+std::string pounds(const nlohmann::json& pence) {
+  if (!pence.is_number()) return "-";
+  return rules::energy::format_pounds(pence.get<std::int64_t>());
+}
+
+std::string kwh(const nlohmann::json& usage) {
+  const auto& k = usage.at("kwh");
+  const double total = k.value("measured", 0.0) + k.value("bridged", 0.0) + k.value("estimated", 0.0);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.3f kWh", total);
+  return buf;
+}
+
+void print_energy_text(const std::string& what, const nlohmann::json& j) {
+  if (what == "summary") {
+    std::cout << "Energy for " << j.value("date", "") << " (tariff " << j["tariff"].value("id", "")
+              << (j["tariff"].value("illustrative", false) ? ", illustrative rates" : "") << ")\n";
+    for (const char* period : {"today", "week", "year_to_date", "projected_year"}) {
+      const auto& p = j.at(period);
+      std::cout << "  " << period << ": electricity " << kwh(p.at("electricity")) << " "
+                << pounds(p["electricity"]["pence"]) << ", gas " << kwh(p.at("gas")) << " " << pounds(p["gas"]["pence"])
+                << ", standing " << pounds(p["standing_pence"]) << ", total " << pounds(p["total_pence"]) << "\n";
+    }
+    if (j["baseload_w"].is_number())
+      std::cout << "  baseload: " << j["baseload_w"].get<double>() << " W (" << j.value("baseload_provenance", "")
+                << "), " << pounds(j["baseload_pence_per_year"]) << " a year\n";
+    std::cout << "  fuel poverty: " << j["fuel_poverty"].value("status", "unknown") << ", cold-home hours "
+              << j["fuel_poverty"].value("cold_home_hours", 0.0) << "\n";
+  } else if (what == "appliances") {
+    std::cout << "device,name,kind,today_kwh,today_pence,week_kwh,week_pence,standby_w\n";
+    for (const auto& a : j.at("appliances")) {
+      std::cout << csv(a.value("device_id", "")) << ',' << csv(a.value("name", "")) << ',' << a.value("kind", "") << ','
+                << kwh(a["today"]).substr(0, kwh(a["today"]).find(' ')) << ',' << a["today"].value("pence", 0) << ','
+                << kwh(a["week"]).substr(0, kwh(a["week"]).find(' ')) << ',' << a["week"].value("pence", 0) << ','
+                << (a["standby"].is_object() ? std::to_string(a["standby"].value("standby_w", 0.0)) : "") << '\n';
+    }
+  } else if (what == "advice") {
+    if (j.at("advice").empty()) std::cout << "No advice: nothing to change from the measured data.\n";
+    for (const auto& a : j.at("advice")) {
+      std::cout << "- [" << a.value("kind", "") << ", " << a.value("confidence", "") << ", "
+                << pounds(a["saving_pence_per_year"]) << "/yr] " << a.value("text", "")
+                << "\n    basis: " << a.value("basis", "") << "\n";
+    }
+  } else {
+    const auto& saved = j.at("saved_kwh");
+    std::cout << "Savings (" << j.value("kind", "") << "): baseline " << j["baseline"].value("from", "") << ".."
+              << j["baseline"].value("to", "") << " (" << j.value("baseline_days", 0) << " days), reporting "
+              << j["reporting"].value("from", "") << ".." << j["reporting"].value("to", "") << " ("
+              << j.value("reporting_days", 0) << " days)\n  adjusted baseline " << j.value("adjusted_baseline_kwh", 0.0)
+              << " kWh, actual " << j.value("actual_kwh", 0.0) << " kWh\n  saved " << saved.value("value", 0.0)
+              << " kWh (95%: " << saved.value("low", 0.0) << " to " << saved.value("high", 0.0) << "), "
+              << pounds(j["saved_pence"]["value"]) << "\n";
+    for (const auto& w : j.at("warnings")) std::cout << "  warning: " << w.get<std::string>() << "\n";
+  }
+}
+
+int show_energy(const std::string& db, const std::string& config_path, const std::string& what, bool as_json,
+                const std::string& baseline_text, const std::string& reporting_text, const std::string& kind,
+                const std::string& lang) {
+  gateway::GatewayConfig config;
+  if (!config_path.empty()) {
+    auto cfg = gateway::load_config_file(config_path);
+    if (!cfg) {
+      std::cerr << "hearth: " << cfg.error().message << "\n";
+      return 2;
+    }
+    config = std::move(*cfg);
+  }
+  auto store = open_store(db);
+  gateway::DeviceRegistry registry;
+  if (auto rows = store->devices()) {
+    for (const auto& row : *rows) {
+      if (gateway::Device* d = registry.touch(row.id, row.driver, core::from_epoch_ms(row.first_seen_ms))) {
+        d->announced_name = row.announced_name;
+      }
+    }
+  }
+  registry.apply_settings(config.devices);
+  gateway::EnergyService energy(*store, registry, config.energy);
+  const auto now = core::now_ms();
+  if (auto r = energy.restore(now, gateway::EnergyService::DEFAULT_REPLAY_DAYS, false); !r) {
+    std::cerr << "hearth: " << r.error().message << "\n";
+    return 1;
+  }
+  nlohmann::json out;
+  if (what == "summary") {
+    out = energy.summary_json(now);
+  } else if (what == "appliances") {
+    out = energy.appliances_json(now);
+  } else if (what == "advice") {
+    out = energy.advice_json(now, lang == "cy" ? rules::Language::cy : rules::Language::en);
+  } else {
+    const auto baseline = baseline_text.empty() ? config.energy.baseline : gateway::parse_day_range(baseline_text);
+    const auto reporting = reporting_text.empty() ? config.energy.reporting : gateway::parse_day_range(reporting_text);
+    if (!baseline || !reporting) {
+      std::cerr << "hearth: --baseline and --reporting: YYYY-MM-DD..YYYY-MM-DD (or energy.baseline/reporting in "
+                   "--config)\n";
+      return 2;
+    }
+    auto result = energy.savings(*baseline, *reporting, kind);
+    if (!result) {
+      std::cerr << "hearth: no savings figure from the stored days: " << result.error().message << "\n";
+      return 1;
+    }
+    out = rules::energy::savings_json(*result);
+    out["baseline"] = {{"from", rules::energy::format_day(baseline->first)},
+                       {"to", rules::energy::format_day(baseline->second)}};
+    out["reporting"] = {{"from", rules::energy::format_day(reporting->first)},
+                        {"to", rules::energy::format_day(reporting->second)}};
+    out["kind"] = kind.empty() ? std::string("home electricity") : kind;
+  }
+  if (as_json)
+    std::cout << out.dump(2) << "\n";
+  else
+    print_energy_text(what, out);
+  store->audit(actor(), "view_energy_" + what, "");
+  (void)store->flush();
+  return 0;
+}
+
 int list_devices(const std::string& db) {
   auto store = open_store(db);
   auto rows = store->devices();
@@ -131,7 +258,8 @@ int write_series(Store& store, std::ostream& out, const std::string& device, con
 }
 
 // Alert events go to standard output as JSON lines; logs and diagnostics to standard error.
-int run_replay(const std::string& input_path, const std::string& config_path, const std::string& tick_text) {
+int run_replay(const std::string& input_path, const std::string& config_path, const std::string& tick_text,
+               const std::string& energy_path) {
   auto logger = spdlog::stderr_color_mt("hearth");
   logger->set_pattern("%l %v");
   spdlog::set_default_logger(logger);
@@ -163,6 +291,15 @@ int run_replay(const std::string& input_path, const std::string& config_path, co
     }
   }
   std::istream& in = input_path == "-" ? std::cin : file;
+  std::ofstream energy_file;
+  if (!energy_path.empty()) {
+    energy_file.open(energy_path, std::ios::trunc);
+    if (!energy_file) {
+      std::cerr << "hearth: cannot write " << energy_path << "\n";
+      return 2;
+    }
+    options.energy_out = &energy_file;
+  }
   auto stats = gateway::replay(in, *config, std::cout, options);
   if (!stats) {
     std::cerr << "hearth: " << stats.error().message << "\n";
@@ -209,15 +346,42 @@ int main(int argc, char** argv) {
       ->required();
   rep->add_option("--config", config_path, "home.yaml (devices, rooms, rules); defaults without");
   rep->add_option("--tick", tick, "rule tick of simulated time, e.g. 30s, 500ms, 1m")->capture_default_str();
+  std::string energy_out;
+  rep->add_option("--energy", energy_out,
+                  "also run energy accounting and write its figures (appliances, summary, daily summaries) "
+                  "as JSON to this file");
   bool routine_as_json = false;
   auto* routine = cli.add_subcommand("routine",
                                      "the learned daily routine (wellbeing) as hearthd last saved it (every 10 min "
                                      "and at stop); --config applies the home's wellbeing settings");
   routine->add_option("--config", config_path, "home.yaml");
   routine->add_flag("--json", routine_as_json, "print JSON (as GET /api/v1/routine)");
+  bool energy_as_json = false;
+  std::string baseline, reporting, kind, lang = "en";
+  auto* energy = cli.add_subcommand("energy",
+                                    "energy use, cost, advice and measured savings from the database (as "
+                                    "GET /api/v1/energy/*, /advice, /savings)");
+  energy->require_subcommand(1);
+  for (const char* what : {"summary", "appliances", "advice", "savings"}) {
+    auto* sub = energy->add_subcommand(what, std::string("energy ") + what);
+    sub->add_option("--config", config_path, "hearth.yaml (tariff, devices, income band)");
+    sub->add_flag("--json", energy_as_json, "print JSON (as the API)");
+    if (std::string_view(what) == "advice")
+      sub->add_option("--lang", lang, "en or cy")->check(CLI::IsMember({"en", "cy"}));
+    if (std::string_view(what) == "savings") {
+      sub->add_option("--baseline", baseline, "YYYY-MM-DD..YYYY-MM-DD");
+      sub->add_option("--reporting", reporting, "YYYY-MM-DD..YYYY-MM-DD");
+      sub->add_option("--kind", kind, "one appliance kind instead of the home's electricity");
+    }
+  }
   CLI11_PARSE(cli, argc, argv);
 
-  if (*rep) return run_replay(input, config_path, tick);
+  if (*energy) {
+    for (const auto* sub : energy->get_subcommands()) {
+      return show_energy(db, config_path, sub->get_name(), energy_as_json, baseline, reporting, kind, lang);
+    }
+  }
+  if (*rep) return run_replay(input, config_path, tick, energy_out);
   if (*routine) return show_routine(db, config_path, routine_as_json);
 
   const auto res = *gateway::resolution_from_string(resolution);
@@ -245,5 +409,17 @@ int main(int argc, char** argv) {
   for (const auto& [dev, met] : *all) {
     if (int rc = write_series(*store, out, dev, met, from, to, res, true); rc != 0) return rc;
   }
+  // The stored daily energy summaries (one JSON document per local day) belong to the export too:
+  // device "home", metric "energy_daily_summary", the time it was written, the summary as the value.
+  auto days = store->energy_days("0000-01-01", "9999-12-31");
+  if (!days) {
+    std::cerr << "hearth: " << days.error().message << "\n";
+    return 1;
+  }
+  for (const auto& d : *days) {
+    out << "home,energy_daily_summary," << d.created_ms << ',' << iso_utc(d.created_ms) << ',' << csv(d.summary_json)
+        << '\n';
+  }
+  if (!days->empty()) store->audit(actor(), "export_energy_summaries", std::to_string(days->size()) + " days");
   return 0;
 }

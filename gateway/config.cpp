@@ -3,6 +3,7 @@
 #include "rules/messages.h"
 
 #include <yaml-cpp/yaml.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -212,6 +213,8 @@ void parse_drivers(const Parser& p, const YAML::Node& n, drivers::DriverOptions&
   }
 }
 
+double number(const Parser& p, const YAML::Node& n, const std::string& key, double lo, double hi);
+
 void parse_devices(const Parser& p, const YAML::Node& n, std::map<std::string, DeviceSettings>& devices) {
   p.require_map(n, "devices");
   for (const auto& kv : n) {
@@ -219,7 +222,7 @@ void parse_devices(const Parser& p, const YAML::Node& n, std::map<std::string, D
     const std::string where = "devices." + id;
     if (id.find(':') == std::string::npos) p.fail(kv.first, where, "device ids look like <driver>:<native id>");
     const YAML::Node& d = kv.second;
-    p.only_keys(d, where, {"name", "room", "kind", "essential", "switchable"});
+    p.only_keys(d, where, {"name", "room", "kind", "essential", "switchable", "rating_w", "calibration_factor"});
     DeviceSettings s;
     if (d["name"]) s.name = p.str(d["name"], where + ".name");
     if (d["room"]) s.room = p.str(d["room"], where + ".room");
@@ -232,6 +235,9 @@ void parse_devices(const Parser& p, const YAML::Node& n, std::map<std::string, D
     }
     if (d["essential"]) s.essential = p.boolean(d["essential"], where + ".essential");
     if (d["switchable"]) s.switchable = p.boolean(d["switchable"], where + ".switchable");
+    if (d["rating_w"]) s.rating_w = number(p, d["rating_w"], where + ".rating_w", 1.0, 23000.0);
+    if (d["calibration_factor"])
+      s.calibration_factor = number(p, d["calibration_factor"], where + ".calibration_factor", 0.2, 5.0);
     devices[id] = s;
   }
 }
@@ -451,13 +457,166 @@ void parse_webhook(const Parser& p, const YAML::Node& n, WebhookConfig& w) {
   }
 }
 
+bool uplink_id_valid(const std::string& s) {
+  if (s.empty() || s.size() > 64) return false;
+  return std::all_of(s.begin(), s.end(), [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_';
+  });
+}
+
+// Like the webhook: encrypted unless the broker is on this machine.
+bool uplink_url_allowed(const std::string& url) {
+  for (const char* tls : {"mqtts://", "ssl://"}) {
+    if (url.rfind(tls, 0) == 0) return url.size() > std::string_view(tls).size();
+  }
+  for (const char* scheme : {"mqtt://", "tcp://"}) {
+    for (const char* host : {"127.0.0.1:", "localhost:", "[::1]:"}) {
+      if (url.rfind(std::string(scheme) + host, 0) == 0) return true;
+    }
+  }
+  return false;
+}
+
+void parse_uplink(const Parser& p, const YAML::Node& n, UplinkConfig& u) {
+  using std::chrono::milliseconds;
+  p.only_keys(n, "uplink",
+              {"url", "coop_id", "gateway_id", "password_file", "ca_file", "cert_file", "key_file", "topic_prefix",
+               "require_receipt", "receipt_timeout", "session_expiry", "retry_min", "retry_max", "give_up_after"});
+  for (const char* key : {"url", "coop_id", "gateway_id", "password_file"}) {
+    if (!n[key]) p.fail(n, std::string("uplink.") + key, "required when uplink is given");
+  }
+  u.url = p.str(n["url"], "uplink.url");
+  if (!uplink_url_allowed(u.url))
+    p.fail(n["url"], "uplink.url", "must be mqtts:// or ssl:// (plain mqtt:// only to 127.0.0.1, localhost or [::1])");
+  u.coop_id = p.str(n["coop_id"], "uplink.coop_id");
+  if (!uplink_id_valid(u.coop_id)) p.fail(n["coop_id"], "uplink.coop_id", "use 1-64 letters, digits, '-' or '_'");
+  u.gateway_id = p.str(n["gateway_id"], "uplink.gateway_id");
+  if (!uplink_id_valid(u.gateway_id))
+    p.fail(n["gateway_id"], "uplink.gateway_id", "use 1-64 letters, digits, '-' or '_'");
+  u.password = read_secret_file(p, n["password_file"], "uplink.password_file");
+  if (n["ca_file"]) u.ca_file = p.str(n["ca_file"], "uplink.ca_file");
+  if (n["cert_file"]) u.cert_file = p.str(n["cert_file"], "uplink.cert_file");
+  if (n["key_file"]) u.key_file = p.str(n["key_file"], "uplink.key_file");
+  if (u.cert_file.empty() != u.key_file.empty())
+    p.fail(n, "uplink.cert_file", "give both cert_file and key_file, or neither");
+  if (n["topic_prefix"]) {
+    u.topic_prefix = p.str(n["topic_prefix"], "uplink.topic_prefix");
+    const auto& t = u.topic_prefix;
+    if (t.find_first_of("+#$") != std::string::npos || t.front() == '/' || t.back() == '/' ||
+        t.find("//") != std::string::npos)
+      p.fail(n["topic_prefix"], "uplink.topic_prefix", "no wildcards, '$', empty levels or leading/trailing '/'");
+  }
+  if (n["require_receipt"]) u.require_receipt = p.boolean(n["require_receipt"], "uplink.require_receipt");
+  const auto secs = [&](const char* key, milliseconds lo, milliseconds hi) {
+    return std::chrono::duration_cast<std::chrono::seconds>(p.duration(n[key], std::string("uplink.") + key, lo, hi));
+  };
+  if (n["receipt_timeout"]) u.receipt_timeout = secs("receipt_timeout", milliseconds{1000}, milliseconds{600'000});
+  if (n["session_expiry"])
+    u.session_expiry = secs("session_expiry", milliseconds{60'000}, milliseconds{90LL * 86'400'000});
+  if (n["retry_min"])
+    u.retry_min = p.duration(n["retry_min"], "uplink.retry_min", milliseconds{100}, milliseconds{600'000});
+  if (n["retry_max"])
+    u.retry_max = p.duration(n["retry_max"], "uplink.retry_max", milliseconds{1000}, milliseconds{86'400'000});
+  if (u.retry_max < u.retry_min) p.fail(n["retry_max"], "uplink.retry_max", "must not be less than retry_min");
+  if (n["give_up_after"]) {
+    u.give_up_after = std::chrono::duration_cast<std::chrono::hours>(p.duration(
+        n["give_up_after"], "uplink.give_up_after", milliseconds{3'600'000}, milliseconds{365LL * 86'400'000}));
+  }
+}
+
+// An inline tariff is written in YAML in the same form as rules/data/tariffs.json; it is turned
+// into JSON and checked by the same parser (rules/tariff.h).
+nlohmann::json yaml_to_json(const YAML::Node& n) {
+  if (n.IsMap()) {
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& kv : n) out[kv.first.as<std::string>()] = yaml_to_json(kv.second);
+    return out;
+  }
+  if (n.IsSequence()) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& item : n) out.push_back(yaml_to_json(item));
+    return out;
+  }
+  if (n.IsNull()) return nullptr;
+  const std::string text = n.as<std::string>();
+  if (n.Tag() != "!") {  // unquoted scalars may be numbers or booleans; quoted ones are strings
+    if (text == "true" || text == "false") return text == "true";
+    double d = 0.0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
+    if (ec == std::errc{} && end == text.data() + text.size()) return d;
+  }
+  return text;
+}
+
+void parse_energy(const Parser& p, const YAML::Node& n, EnergySettings& e) {
+  namespace en = rules::energy;
+  p.only_keys(n, "energy",
+              {"enabled", "tariff", "heating_fuel", "prepayment", "income_band", "grid_kg_co2e_per_kwh",
+               "kit_cost_pence", "baseline", "reporting", "summary_retention_days"});
+  if (n["enabled"]) e.enabled = p.boolean(n["enabled"], "energy.enabled");
+  if (const auto& t = n["tariff"]) {
+    if (t.IsScalar()) {
+      const auto id = p.str(t, "energy.tariff");
+      const en::Tariff* shipped = en::shipped_tariffs().find(id);
+      if (shipped == nullptr) {
+        std::string ids;
+        for (const auto& known : en::shipped_tariffs().tariffs) ids += (ids.empty() ? "" : ", ") + known.id;
+        p.fail(t, "energy.tariff", "no shipped tariff '" + id + "' (known: " + ids + "; or give the tariff inline)");
+      }
+      e.tariff = *shipped;
+    } else if (t.IsMap()) {
+      auto parsed = en::parse_tariff(yaml_to_json(t).dump());
+      if (!parsed) p.fail(t, "energy.tariff", parsed.error().message);
+      e.tariff = std::move(*parsed);
+    } else {
+      p.fail(t, "energy.tariff", "expected a shipped tariff id or a tariff mapping");
+    }
+  }
+  if (const auto& f = n["heating_fuel"]) {
+    const auto v = p.str(f, "energy.heating_fuel");
+    if (v != "gas" && v != "electricity") p.fail(f, "energy.heating_fuel", "expected gas or electricity");
+    e.tariff.heating_fuel = v == "gas" ? en::Fuel::gas : en::Fuel::electricity;
+    if (e.tariff.heating_fuel == en::Fuel::gas && !e.tariff.gas)
+      p.fail(f, "energy.heating_fuel", "gas heating needs a tariff with gas rates (energy.tariff)");
+  }
+  if (n["prepayment"]) e.tariff.prepayment = p.boolean(n["prepayment"], "energy.prepayment");
+  if (auto v = en::validate(e.tariff); !v) p.fail(n, "energy.tariff", v.error().message);
+  if (const auto& b = n["income_band"]) {
+    p.only_keys(b, "energy.income_band", {"low_pence_per_year", "high_pence_per_year"});
+    en::IncomeBand band;
+    if (!b["low_pence_per_year"]) p.fail(b, "energy.income_band.low_pence_per_year", "required");
+    band.low_pence_per_year =
+        p.integer(b["low_pence_per_year"], "energy.income_band.low_pence_per_year", 0, 100'000'000'00LL);
+    if (b["high_pence_per_year"]) {
+      band.high_pence_per_year =
+          p.integer(b["high_pence_per_year"], "energy.income_band.high_pence_per_year", 1, 100'000'000'00LL);
+      if (*band.high_pence_per_year <= band.low_pence_per_year)
+        p.fail(b["high_pence_per_year"], "energy.income_band.high_pence_per_year", "must be above low_pence_per_year");
+    }
+    e.income = band;
+  }
+  if (n["grid_kg_co2e_per_kwh"])
+    e.grid_kg_co2e_per_kwh = number(p, n["grid_kg_co2e_per_kwh"], "energy.grid_kg_co2e_per_kwh", 0.0, 2.0);
+  if (n["kit_cost_pence"]) e.kit_cost_pence = p.integer(n["kit_cost_pence"], "energy.kit_cost_pence", 0, 100'000'00);
+  for (const char* key : {"baseline", "reporting"}) {
+    if (!n[key]) continue;
+    const auto range = parse_day_range(p.str(n[key], std::string("energy.") + key));
+    if (!range)
+      p.fail(n[key], std::string("energy.") + key, "expected YYYY-MM-DD..YYYY-MM-DD (first day not after last)");
+    (std::string_view(key) == "baseline" ? e.baseline : e.reporting) = range;
+  }
+  if (n["summary_retention_days"])
+    e.summary_retention_days =
+        static_cast<int>(p.integer(n["summary_retention_days"], "energy.summary_retention_days", 30, 36500));
+}
+
 GatewayConfig parse_root(const Parser& p, const YAML::Node& root) {
   GatewayConfig c;
   c.source = p.source();
   if (root.IsNull()) return c;  // an empty file means defaults
-  p.only_keys(
-      root, "",
-      {"home_id", "log_level", "mqtt", "store", "http", "ingest", "drivers", "devices", "rules", "consent", "webhook"});
+  p.only_keys(root, "",
+              {"home_id", "log_level", "mqtt", "store", "http", "ingest", "drivers", "devices", "rules", "consent",
+               "webhook", "uplink", "energy"});
   if (root["home_id"]) c.home_id = p.str(root["home_id"], "home_id");
   if (root["log_level"]) c.log_level = p.str(root["log_level"], "log_level");
   if (root["mqtt"]) parse_mqtt(p, root["mqtt"], c.mqtt);
@@ -469,6 +628,8 @@ GatewayConfig parse_root(const Parser& p, const YAML::Node& root) {
   if (root["rules"]) parse_rules(p, root["rules"], c.rules);
   if (root["consent"]) parse_consent(p, root["consent"], c.consent);
   if (root["webhook"]) parse_webhook(p, root["webhook"], c.webhook);
+  if (root["uplink"]) parse_uplink(p, root["uplink"], c.uplink);
+  if (root["energy"]) parse_energy(p, root["energy"], c.energy);
   return c;
 }
 
@@ -496,34 +657,23 @@ bool valid_home_id(const std::string& id) {
 
 }  // namespace
 
-std::optional<std::chrono::milliseconds> parse_duration_text(std::string_view text) {
-  const auto is_space = [](char c) { return c == ' ' || c == '\t'; };
-  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-  std::int64_t n = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (ec != std::errc{} || n < 0) return std::nullopt;  // from_chars reports overflow instead of throwing
-  std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
-  while (!unit.empty() && is_space(unit.front())) unit.remove_prefix(1);
-  std::int64_t factor = 0;
-  if (unit == "ms")
-    factor = 1;
-  else if (unit.empty() || unit == "s")
-    factor = 1000;
-  else if (unit == "m" || unit == "min")
-    factor = 60'000;
-  else if (unit == "h")
-    factor = 3'600'000;
-  else
-    return std::nullopt;
-  if (n > std::numeric_limits<std::int64_t>::max() / factor) return std::nullopt;
-  return std::chrono::milliseconds{n * factor};
+const std::vector<std::string>& appliance_kinds() {
+  static const std::vector<std::string> KINDS = {
+      "kettle", "fridge", "tv", "heater", "cooker", "microwave", "washing_machine", "medical", "lamp", "other",
+      // energy (rules/energy_ledger.h, rules/energy_advice.h)
+      "dishwasher", "tumble_dryer", "freezer", "fridge_freezer", "set_top_box", "av", "hifi", "games_console",
+      "computer", "monitor", "printer", "coffee_machine", "speaker", "charger", "router", "storage_heater",
+      "panel_heater", "fan_heater", "oil_heater", "mains", "gas_meter", "outdoor"};
+  return KINDS;
 }
 
-const std::vector<std::string>& appliance_kinds() {
-  static const std::vector<std::string> KINDS = {"kettle",    "fridge",          "tv",      "heater", "cooker",
-                                                 "microwave", "washing_machine", "medical", "lamp",   "other"};
-  return KINDS;
+std::optional<std::pair<rules::energy::Day, rules::energy::Day>> parse_day_range(std::string_view text) {
+  const auto dots = text.find("..");
+  if (dots == std::string_view::npos) return std::nullopt;
+  const auto from = rules::energy::parse_day(text.substr(0, dots));
+  const auto to = rules::energy::parse_day(text.substr(dots + 2));
+  if (!from || !to || *from > *to) return std::nullopt;
+  return std::pair{*from, *to};
 }
 
 core::Result<GatewayConfig> parse_config(const std::string& yaml_text, const std::string& source_name) {
@@ -617,6 +767,15 @@ std::vector<std::string> describe_config(const GatewayConfig& c) {
       std::string("consent: alerts=") + (c.consent.alerts ? "yes" : "no") +
           " daily_summaries=" + (c.consent.daily_summaries ? "yes" : "no"),
       "webhook: " + (c.webhook.url.empty() ? std::string("off") : c.webhook.url + " secret=***"),
+      "uplink: " + (c.uplink.url.empty()
+                        ? std::string("off")
+                        : c.uplink.url + " coop_id=" + c.uplink.coop_id + " gateway_id=" + c.uplink.gateway_id +
+                              " password=***" + " topic_prefix=" + c.uplink.topic_prefix +
+                              " require_receipt=" + (c.uplink.require_receipt ? "yes" : "no")),
+      std::string("energy: ") + (c.energy.enabled ? "on" : "off") + " tariff=" + c.energy.tariff.id +
+          (c.energy.tariff.illustrative ? " (illustrative rates)" : "") +
+          " heating_fuel=" + rules::energy::to_string(c.energy.tariff.heating_fuel) + " prepayment=" +
+          (c.energy.tariff.prepayment ? "yes" : "no") + " income_band=" + (c.energy.income ? "declared" : "none"),
   };
 }
 

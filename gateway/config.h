@@ -9,9 +9,12 @@
 #include <string_view>
 #include <vector>
 
+#include "core/duration.h"
 #include "core/result.h"
 #include "drivers/driver_options.h"
+#include "rules/fuel_poverty.h"
 #include "rules/rules_config.h"
+#include "rules/tariff.h"
 
 namespace hearth::gateway {
 
@@ -33,6 +36,10 @@ struct MqttConfig {
   std::chrono::seconds keepalive{30};
   std::chrono::seconds reconnect_min{1};
   std::chrono::seconds reconnect_max{60};
+  // MQTT 5 session: false + session_expiry > 0 keeps subscriptions and queued QoS 1 messages on the
+  // broker across reconnects (the co-op uplink). The local broker connection keeps a clean start.
+  bool clean_start = true;
+  std::chrono::seconds session_expiry{0};
 };
 
 struct StoreConfig {
@@ -74,6 +81,25 @@ struct DeviceSettings {
   std::string kind = "other";
   bool essential = false;  // may never be switched off
   bool switchable = false;
+  // Energy (rules/energy_ledger.h): the plug's maximum load (power above 1.25 x this is not
+  // believed) and a factor from a check against a reference meter.
+  double rating_w = 3120.0;
+  double calibration_factor = 1.0;
+};
+
+// The home's energy settings (gateway/energy_service.h, docs/energy.md). The tariff here is the
+// starting point; a tariff edited from the dashboard (PUT /api/v1/energy/tariff) is kept in the
+// database and wins until the config names a different one.
+struct EnergySettings {
+  bool enabled = true;
+  rules::energy::Tariff tariff = rules::energy::default_tariff();  // validated
+  std::optional<rules::energy::IncomeBand> income;                 // declared by the householder
+  double grid_kg_co2e_per_kwh = 0.20705;                           // DESNZ 2024, UK electricity
+  std::optional<std::int64_t> kit_cost_pence;                      // for payback months
+  // Default periods for /api/v1/savings and `hearth energy savings` (local days, inclusive).
+  std::optional<std::pair<rules::energy::Day, rules::energy::Day>> baseline;
+  std::optional<std::pair<rules::energy::Day, rules::energy::Day>> reporting;
+  int summary_retention_days = 3650;  // stored daily summaries
 };
 
 // What may leave the home: the householder's choice, applied before anything enters the outbox.
@@ -93,6 +119,27 @@ struct WebhookConfig {
   std::chrono::hours give_up_after{24 * 7};
 };
 
+// The co-op uplink (gateway/uplink.h, docs/uplink.md): MQTT 5 over TLS to the co-op's broker with
+// this gateway's own credentials. Off while url is empty.
+struct UplinkConfig {
+  std::string url;         // mqtts://host:8883 (or ssl://); plain mqtt:// / tcp:// only to loopback
+  std::string coop_id;     // topic level: hearth-uplink/v1/<coop_id>/<gateway_id>/...
+  std::string gateway_id;  // this gateway's MQTT username and topic level
+  std::string password;    // from password_file only; never logged
+  std::string ca_file;     // the co-op's CA; empty: the system's trust store
+  std::string cert_file;   // optional client certificate (with key_file)
+  std::string key_file;
+  std::string topic_prefix = "hearth-uplink";
+  // Delivered means stored by the coordinator: its receipt is awaited this long, then the message
+  // is sent again (receivers de-duplicate). require_receipt: false trusts the broker's PUBACK alone.
+  bool require_receipt = true;
+  std::chrono::seconds receipt_timeout{30};
+  std::chrono::seconds session_expiry{std::chrono::hours{24 * 7}};  // broker keeps acks for us this long
+  std::chrono::milliseconds retry_min{1000};
+  std::chrono::milliseconds retry_max{std::chrono::minutes{5}};
+  std::chrono::hours give_up_after{24 * 30};
+};
+
 struct GatewayConfig {
   std::string source = "(defaults)";  // file the config came from, for messages
   std::string home_id = "home";
@@ -106,6 +153,8 @@ struct GatewayConfig {
   rules::RulesConfig rules = rules::default_rules_config();
   ConsentConfig consent;
   WebhookConfig webhook;
+  UplinkConfig uplink;
+  EnergySettings energy;
 };
 
 struct Overrides {
@@ -118,9 +167,11 @@ struct Overrides {
 
 const std::vector<std::string>& appliance_kinds();
 
-// "500ms", "30s", "5m" (or "5min"), "2h", or a bare number of seconds; spaces around the number
-// and unit are allowed. nullopt when malformed, negative or too large to represent.
-std::optional<std::chrono::milliseconds> parse_duration_text(std::string_view text);
+// The duration grammar lives in core/ (hearth-sim uses it too).
+using core::parse_duration_text;
+
+// "2024-01-01..2024-01-31": local days, inclusive, from <= to.
+std::optional<std::pair<rules::energy::Day, rules::energy::Day>> parse_day_range(std::string_view text);
 
 core::Result<GatewayConfig> parse_config(const std::string& yaml_text, const std::string& source_name);
 core::Result<GatewayConfig> load_config_file(const std::string& path);

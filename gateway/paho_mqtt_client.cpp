@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
+#include <map>
 #include <mutex>
 #include <set>
 
@@ -35,7 +37,10 @@ class PahoMqttClient final : public MqttClient, public std::enable_shared_from_t
         config_(std::move(config)),
         will_(std::move(will)),
         client_(paho_uri(config_.url), config_.client_id,
-                mqtt::create_options(config_.version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1)),
+                // Paho C fails a publish (-12) once 100 wait in its queue, even while connected
+                // (they wait for the broker's receive maximum): too few for a coordinator's burst of
+                // receipts (bench/coordinator). Bounded anyway by what the caller publishes.
+                mqtt::create_options(config_.version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1, MAX_BUFFERED)),
         retry_timer_(io),
         backoff_(config_.reconnect_min),
         alive_(std::make_shared<bool>(true)) {
@@ -73,10 +78,12 @@ class PahoMqttClient final : public MqttClient, public std::enable_shared_from_t
 
   void subscribe(const std::string& filter) override {
     if (!subscriptions_.insert(filter).second) return;
+    const PahoCall call(*this);
     if (client_.is_connected()) subscribe_now({filter});
   }
 
   void publish(const std::string& topic, const std::string& payload, int qos, bool retain) override {
+    const PahoCall call(*this);
     if (!client_.is_connected()) {
       ++stats_.publish_failures;
       return;
@@ -87,6 +94,33 @@ class PahoMqttClient final : public MqttClient, public std::enable_shared_from_t
     } catch (const mqtt::exception& e) {
       ++stats_.publish_failures;
       spdlog::warn("mqtt: publish to {} failed: {}", topic, e.what());
+    }
+  }
+
+  void publish_confirmed(const std::string& topic, const std::string& payload, int qos,
+                         const UserProperties& properties, std::function<void(PublishResult)> done) override {
+    const PahoCall call(*this);
+    if (!client_.is_connected()) {
+      ++stats_.publish_failures;
+      post([done = std::move(done)] { done(PublishResult{false, 0, "not connected"}); });
+      return;
+    }
+    const std::uint64_t id = ++next_publish_id_;
+    pending_publishes_.emplace(id, std::move(done));
+    try {
+      auto msg = mqtt::make_message(topic, payload.data(), payload.size(), qos, false);
+      if (config_.version == 5 && !properties.empty()) {
+        mqtt::properties props;
+        for (const auto& [name, value] : properties)
+          props.add(mqtt::property(mqtt::property::USER_PROPERTY, name, value));
+        msg->set_properties(std::move(props));
+      }
+      // The id travels as the token's user context; the listener posts the outcome back here.
+      client_.publish(msg, reinterpret_cast<void*>(static_cast<std::uintptr_t>(id)), publish_listener_);
+      ++stats_.published;
+    } catch (const mqtt::exception& e) {
+      spdlog::warn("mqtt: publish to {} failed: {}", topic, e.what());
+      complete_publish(id, PublishResult{false, e.get_reason_code(), e.what()});  // counts the failure
     }
   }
 
@@ -123,15 +157,43 @@ class PahoMqttClient final : public MqttClient, public std::enable_shared_from_t
   // Backpressure: at most MAX_IN_FLIGHT messages wait for the io_context. When full, Paho's
   // delivery thread blocks here, stops reading the socket, and the broker holds the rest
   // (TCP flow control), so memory stays bounded and the commit timer is never starved.
+  // Paho calls the message callback holding its client mutex, so this thread must never wait while
+  // the io thread needs that mutex (any call into Paho): see PahoCall.
   void wait_for_room() {
     std::unique_lock lock(in_flight_mutex_);
-    while (in_flight_ >= MAX_IN_FLIGHT && !stopping_flag_.load()) {
+    while (in_flight_ >= MAX_IN_FLIGHT && paho_calls_ == 0 && !stopping_flag_.load()) {
       ++stats_backpressure_waits_;
       // Timed, so that a stop() on the io thread can never deadlock against this thread.
       in_flight_cv_.wait_for(lock, std::chrono::milliseconds{100});
     }
     ++in_flight_;
   }
+
+  // Lives on the io thread around every call into Paho. Without it, a full queue deadlocked: Paho's
+  // delivery thread waited in wait_for_room() holding Paho's mutex, and the io thread, which alone
+  // frees room, blocked on that mutex in publish() (found by bench/coordinator: a coordinator
+  // publishing receipts while 4096 messages waited; gdb showed both threads in the lock). While a
+  // call is under way the delivery thread stops waiting, so the bound is exceeded by the few
+  // messages that arrive meanwhile, and the call gets the mutex as soon as the callback returns.
+  class PahoCall {
+   public:
+    explicit PahoCall(PahoMqttClient& c) : c_(c) {
+      {
+        std::lock_guard lock(c_.in_flight_mutex_);
+        ++c_.paho_calls_;
+      }
+      c_.in_flight_cv_.notify_all();
+    }
+    ~PahoCall() {
+      std::lock_guard lock(c_.in_flight_mutex_);
+      --c_.paho_calls_;
+    }
+    PahoCall(const PahoCall&) = delete;
+    PahoCall& operator=(const PahoCall&) = delete;
+
+   private:
+    PahoMqttClient& c_;
+  };
 
   void release_slot() {
     {
@@ -141,13 +203,30 @@ class PahoMqttClient final : public MqttClient, public std::enable_shared_from_t
     in_flight_cv_.notify_one();
   }
 
+  // Runs on the io_context: hands a confirmed publish's outcome to its caller, once.
+  void complete_publish(std::uint64_t id, const PublishResult& result) {
+    auto it = pending_publishes_.find(id);
+    if (it == pending_publishes_.end()) return;
+    auto done = std::move(it->second);
+    pending_publishes_.erase(it);
+    if (!result.ok) ++stats_.publish_failures;
+    if (done) done(result);
+  }
+
   mqtt::connect_options build_options() const {
     mqtt::connect_options opts;
     opts.set_mqtt_version(config_.version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1);
-    if (config_.version == 5)
-      opts.set_clean_start(true);
-    else
-      opts.set_clean_session(true);
+    if (config_.version == 5) {
+      opts.set_clean_start(config_.clean_start);
+      if (config_.session_expiry.count() > 0) {
+        mqtt::properties props;
+        props.add(mqtt::property(mqtt::property::SESSION_EXPIRY_INTERVAL,
+                                 static_cast<std::int32_t>(config_.session_expiry.count())));
+        opts.set_properties(std::move(props));
+      }
+    } else {
+      opts.set_clean_session(config_.clean_start);
+    }
     opts.set_keep_alive_interval(config_.keepalive);
     opts.set_connect_timeout(std::chrono::seconds{10});
     // Paho reconnects by itself after a lost connection; the first connect is retried by our timer.
@@ -169,6 +248,7 @@ class PahoMqttClient final : public MqttClient, public std::enable_shared_from_t
 
   void connect() {
     if (stopping_) return;
+    const PahoCall call(*this);
     try {
       auto token = client_.connect(build_options());
       token->set_action_callback(listener_);
@@ -194,7 +274,8 @@ class PahoMqttClient final : public MqttClient, public std::enable_shared_from_t
     stats_.connected = true;
     backoff_ = config_.reconnect_min;
     spdlog::info("mqtt: connected to {} (MQTT {})", config_.url, config_.version == 5 ? "5" : "3.1.1");
-    // Clean session: the broker forgot our subscriptions, so replay all of them.
+    // Clean session: the broker forgot our subscriptions, so replay all of them (harmless when the
+    // session was kept: the broker replaces a subscription with an identical one).
     subscribe_now({subscriptions_.begin(), subscriptions_.end()});
     if (on_connection_) on_connection_(true);
   }
@@ -213,6 +294,7 @@ class PahoMqttClient final : public MqttClient, public std::enable_shared_from_t
 
   void subscribe_now(const std::vector<std::string>& filters) {
     if (filters.empty()) return;
+    const PahoCall call(*this);
     try {
       mqtt::string_collection topics(filters);
       mqtt::iasync_client::qos_collection qos(filters.size(), 1);
@@ -236,6 +318,29 @@ class PahoMqttClient final : public MqttClient, public std::enable_shared_from_t
     PahoMqttClient& owner_;
   };
 
+  // Paho's listener for confirmed publishes: the request id is the token's user context.
+  class PublishListener final : public mqtt::iaction_listener {
+   public:
+    explicit PublishListener(PahoMqttClient& owner) : owner_(owner) {}
+    void on_failure(const mqtt::token& tok) override {
+      const int reason = tok.get_reason_code();
+      PublishResult r{false, reason,
+                      "code " + std::to_string(tok.get_return_code()) + ", reason code " + std::to_string(reason)};
+      deliver(tok, std::move(r));
+    }
+    void on_success(const mqtt::token& tok) override {
+      const int reason = tok.get_reason_code();
+      deliver(tok, PublishResult{reason < 0x80, reason, reason < 0x80 ? "" : "reason code " + std::to_string(reason)});
+    }
+
+   private:
+    void deliver(const mqtt::token& tok, PublishResult r) {
+      const auto id = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(tok.get_user_context()));
+      owner_.post([o = &owner_, id, r = std::move(r)] { o->complete_publish(id, r); });
+    }
+    PahoMqttClient& owner_;
+  };
+
   net::io_context& io_;
   MqttConfig config_;
   std::optional<Will> will_;
@@ -244,15 +349,20 @@ class PahoMqttClient final : public MqttClient, public std::enable_shared_from_t
   std::chrono::seconds backoff_;
   std::shared_ptr<bool> alive_;
   ConnectListener listener_{*this};
+  PublishListener publish_listener_{*this};
+  std::uint64_t next_publish_id_ = 0;
+  std::map<std::uint64_t, std::function<void(PublishResult)>> pending_publishes_;
   std::set<std::string> subscriptions_;
   MessageHandler on_message_;
   ConnectionHandler on_connection_;
   MqttStats stats_;
   bool stopping_ = false;
   static constexpr std::size_t MAX_IN_FLIGHT = 4096;
+  static constexpr int MAX_BUFFERED = 100'000;
   std::mutex in_flight_mutex_;
   std::condition_variable in_flight_cv_;
   std::size_t in_flight_ = 0;
+  int paho_calls_ = 0;  // io-thread calls into Paho under way (PahoCall)
   std::atomic<bool> stopping_flag_{false};
   std::atomic<std::uint64_t> stats_backpressure_waits_{0};
 };

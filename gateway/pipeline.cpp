@@ -202,16 +202,24 @@ void Pipeline::accept(core::Reading r, std::string_view driver) {
     ++counters_.field_issues["out_of_order"];
   else
     last_ts = r.ts;
-  if (r.metric == core::Metric::energy_kwh && (!in_order || !apply_energy(r, *device))) return;
+  const bool restarted = r.counter_reset;
+  core::EnergyStep step = core::EnergyStep::advance;
+  if (r.metric == core::Metric::energy_kwh && (!in_order || !apply_energy(r, *device, step))) return;
   ++counters_.readings;
   store_.append(r);
   auto& latest = device->latest[r.metric];
   if (in_order || latest.retained) latest = {r.value, r.ts, false};
   if (on_reading_) on_reading_(r, *device);
+  if (on_energy_ && r.metric == core::Metric::energy_kwh) {
+    core::Reading total = r;
+    total.counter_reset = restarted;
+    on_energy_(total, step, *device);
+  }
 }
 
-bool Pipeline::apply_energy(core::Reading& r, Device& device) {
+bool Pipeline::apply_energy(core::Reading& r, Device& device, core::EnergyStep& step) {
   const auto update = core::apply_energy_sample(device.energy, r.value, r.ts, r.counter_reset);
+  step = update.step;
   store_.save_energy_counter(device.id, device.energy);
   switch (update.step) {
     case core::EnergyStep::implausible:

@@ -50,6 +50,11 @@ class Pipeline {
 
   void on_message(const InboundMessage& msg);
   void set_reading_handler(ReadingFn fn) { on_reading_ = std::move(fn); }
+  // Called for every accepted energy_kwh total, after the reading handler, with the step the
+  // energy counter took and the driver's counter_reset flag kept on the reading (the copy that is
+  // stored and given to the reading handler has it cleared). The energy ledger needs both.
+  using EnergyFn = std::function<void(const core::Reading& total, core::EnergyStep step, const Device&)>;
+  void set_energy_handler(EnergyFn fn) { on_energy_ = std::move(fn); }
   void set_config(const IngestConfig& config) { config_ = config; }
   // Off when message times come from a recording rather than the wall clock.
   void set_clock_step_detection(bool on) { detect_clock_steps_ = on; }
@@ -63,7 +68,7 @@ class Pipeline {
   void note_clock(core::TimePoint received);
   void accept(core::Reading reading, std::string_view driver);
   bool validate(const core::Reading& r, std::string& reason) const;
-  bool apply_energy(core::Reading& r, Device& device);
+  bool apply_energy(core::Reading& r, Device& device, core::EnergyStep& step);
   void note_online(Device& device, bool online);
 
   drivers::DriverSet& drivers_;
@@ -72,6 +77,7 @@ class Pipeline {
   IngestConfig config_;
   SubscribeFn subscribe_;
   ReadingFn on_reading_;
+  EnergyFn on_energy_;
   IngestCounters counters_;
   bool detect_clock_steps_ = true;
   LogLimiter log_limiter_;

@@ -10,6 +10,7 @@
 #include "drivers/driver_set.h"
 #include "gateway/alerting.h"
 #include "gateway/device_registry.h"
+#include "gateway/energy_service.h"
 #include "gateway/store.h"
 
 namespace hearth::gateway {
@@ -160,12 +161,23 @@ core::Result<ReplayStats> replay(std::istream& input, const GatewayConfig& confi
         ++stats.events;
       },
       config.rules);
-  pipeline.set_reading_handler([&](const core::Reading& r, const Device&) { alerting.on_reading(r); });
+  std::optional<EnergyService> energy;
+  if (options.energy_out != nullptr) {
+    energy.emplace(store, registry, config.energy);
+    pipeline.set_energy_handler([&](const core::Reading& total, core::EnergyStep step, const Device& d) {
+      energy->on_energy_total(total, step, d);
+    });
+  }
+  pipeline.set_reading_handler([&](const core::Reading& r, const Device& d) {
+    alerting.on_reading(r);
+    if (energy) energy->on_reading(r, d);
+  });
 
   std::optional<core::TimePoint> next_tick;
   const auto tick = [&](core::TimePoint t) {
     now = t;
     alerting.on_tick(t);
+    if (energy) energy->tick(t);
     ++stats.ticks;
   };
   // Every tick boundary up to and including t, then the clock stands at t.
@@ -211,6 +223,15 @@ core::Result<ReplayStats> replay(std::istream& input, const GatewayConfig& confi
   // One more tick after the end, so rules waiting on a duration can fire if the data says so.
   if (any) tick(now + options.tick);
   if (auto r = store.flush(); !r) return core::make_error("replay: " + r.error().message);
+  if (energy) {
+    nlohmann::json days = nlohmann::json::array();
+    for (const auto& s : energy->stored_summaries(0, energy->ledger().today(now)))
+      days.push_back(nlohmann::json::parse(rules::energy::daily_summary_to_json(s)));
+    const nlohmann::json result{
+        {"appliances", energy->appliances_json(now)}, {"summary", energy->summary_json(now)}, {"days", days}};
+    *options.energy_out << result.dump(2) << '\n';
+    options.energy_out->flush();
+  }
   out.flush();
   stats.ingest = pipeline.counters();
   return stats;

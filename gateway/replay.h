@@ -26,6 +26,11 @@ struct ReplayOptions {
   std::chrono::milliseconds max_gap{std::chrono::hours{24 * 7}};
   // Where malformed lines are reported (with their line number); nullptr for silence.
   std::ostream* diagnostics = &std::cerr;
+  // When set, energy accounting runs on the replayed traffic too (gateway/energy_service.h, with
+  // the config's energy settings) and its figures are written here at the end as one JSON object:
+  // {"appliances": <GET /api/v1/energy/appliances>, "summary": <GET /api/v1/energy/summary>,
+  //  "days": [daily summaries stored during the replay]}.
+  std::ostream* energy_out = nullptr;
 };
 
 struct ReplayStats {

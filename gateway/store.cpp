@@ -19,7 +19,7 @@ constexpr std::int64_t DAY_MS = 86'400'000;
 constexpr std::int64_t OUTBOX_KEEP_DAYS = 30;
 
 // Numbered migrations; index i takes the schema from version i to i+1. Never edit a shipped one.
-constexpr std::array<std::string_view, 6> MIGRATIONS = {
+constexpr std::array<std::string_view, 7> MIGRATIONS = {
     R"sql(
 CREATE TABLE series (
   id INTEGER PRIMARY KEY,
@@ -162,6 +162,24 @@ CREATE TABLE activity_events (
   room TEXT NOT NULL,
   device_kind TEXT NOT NULL,
   PRIMARY KEY (start_ms, kind, device_id, room)
+) WITHOUT ROWID;
+)sql",
+    // 7: daily energy summaries (rules/energy_summary.h, schema inside the JSON), one row per local
+    // day, kept for energy.summary_retention_days: year to date, savings and the co-op's reports.
+    R"sql(
+CREATE TABLE energy_daily (
+  day TEXT PRIMARY KEY,
+  summary TEXT NOT NULL,
+  created_ms INTEGER NOT NULL
+);
+-- Energy counter restarts (the stored energy_kwh totals are monotonic and do not show them), so a
+-- ledger rebuilt from stored readings treats the interval before a restart as incomplete, as the
+-- running one did.
+CREATE TABLE energy_restarts (
+  device_id TEXT NOT NULL,
+  ts_ms INTEGER NOT NULL,
+  step TEXT NOT NULL,
+  PRIMARY KEY (device_id, ts_ms)
 ) WITHOUT ROWID;
 )sql",
 };
@@ -508,6 +526,65 @@ core::Result<OutboxCounts> Store::outbox_counts(const std::string& channel) cons
   return c;
 }
 
+core::Result<bool> Store::save_energy_day(const EnergyDayRow& row) {
+  auto q =
+      Stmt::prepare(impl_->db.get(), "INSERT OR IGNORE INTO energy_daily (day, summary, created_ms) VALUES (?, ?, ?)");
+  if (!q) return q.error();
+  if (auto r = q->bind(1, row.day).bind(2, row.summary_json).bind(3, row.created_ms).run(); !r) return r.error();
+  return sqlite3_changes(impl_->db.get()) > 0;
+}
+
+core::Result<std::vector<EnergyDayRow>> Store::energy_days(const std::string& from, const std::string& to) const {
+  auto q = Stmt::prepare(impl_->db.get(),
+                         "SELECT day, summary, created_ms FROM energy_daily WHERE day >= ? AND day <= ? ORDER BY day");
+  if (!q) return q.error();
+  q->bind(1, from).bind(2, to);
+  std::vector<EnergyDayRow> out;
+  while (true) {
+    auto row = q->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    out.push_back({q->column_text(0), q->column_text(1), q->column_int(2)});
+  }
+  return out;
+}
+
+core::Result<void> Store::prune_energy_days(const std::string& before_day) {
+  auto q = Stmt::prepare(impl_->db.get(), "DELETE FROM energy_daily WHERE day < ?");
+  if (!q) return q.error();
+  return q->bind(1, before_day).run();
+}
+
+core::Result<void> Store::save_energy_restart(const std::string& device_id, std::int64_t ts_ms,
+                                              const std::string& step) {
+  auto q = Stmt::prepare(impl_->db.get(),
+                         "INSERT OR REPLACE INTO energy_restarts (device_id, ts_ms, step) VALUES (?, ?, ?)");
+  if (!q) return q.error();
+  return q->bind(1, device_id).bind(2, ts_ms).bind(3, step).run();
+}
+
+core::Result<std::map<std::pair<std::string, std::int64_t>, std::string>> Store::energy_restarts(
+    std::int64_t from_ms, std::int64_t to_ms) const {
+  auto q = Stmt::prepare(impl_->db.get(),
+                         "SELECT device_id, ts_ms, step FROM energy_restarts WHERE ts_ms >= ? AND ts_ms < ?");
+  if (!q) return q.error();
+  q->bind(1, from_ms).bind(2, to_ms);
+  std::map<std::pair<std::string, std::int64_t>, std::string> out;
+  while (true) {
+    auto row = q->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    out[{q->column_text(0), q->column_int(1)}] = q->column_text(2);
+  }
+  return out;
+}
+
+core::Result<void> Store::prune_energy_restarts(std::int64_t before_ms) {
+  auto q = Stmt::prepare(impl_->db.get(), "DELETE FROM energy_restarts WHERE ts_ms < ?");
+  if (!q) return q.error();
+  return q->bind(1, before_ms).run();
+}
+
 std::optional<std::string> Store::setting(const std::string& key) const {
   auto q = Stmt::prepare(impl_->db.get(), "SELECT value FROM settings WHERE key = ?");
   if (!q) return std::nullopt;
@@ -821,6 +898,8 @@ core::Result<ErasedCounts> Store::erase_history() {
       {"DELETE FROM alerts WHERE state = 'resolved'", &n.alerts},
       {"DELETE FROM outbox WHERE state <> 'pending'", &n.outbox},
       {"DELETE FROM settings WHERE key = 'wellbeing_state'", nullptr},
+      {"DELETE FROM energy_daily", &n.energy_days},
+      {"DELETE FROM energy_restarts", &n.energy_days},
   };
   for (const auto& [sql, count] : steps) {
     if (auto r = run(sql, count); !r) {

@@ -73,6 +73,14 @@ struct ErasedCounts {
   std::int64_t alerts = 0;
   std::int64_t alert_events = 0;
   std::int64_t outbox = 0;
+  std::int64_t energy_days = 0;  // energy_daily and energy_restarts rows
+};
+
+// One home's energy on one local day (rules/energy_summary.h DailySummary as JSON), migration 7.
+struct EnergyDayRow {
+  std::string day;  // "YYYY-MM-DD", local
+  std::string summary_json;
+  std::int64_t created_ms = 0;
 };
 
 enum class OutboxState : std::uint8_t { pending, delivered, rejected, expired };
@@ -99,7 +107,7 @@ struct StoreStats {
 
 class Store {
  public:
-  static constexpr int SCHEMA_VERSION = 6;
+  static constexpr int SCHEMA_VERSION = 7;
 
   static core::Result<std::unique_ptr<Store>> open(const StoreConfig& config);
   ~Store();
@@ -132,6 +140,19 @@ class Store {
   // Activity events, written with the next flush; kept as long as raw readings.
   void save_activity(ActivityRow row);
   core::Result<std::vector<ActivityRow>> activity(std::int64_t from_ms, std::int64_t to_ms, std::size_t limit) const;
+
+  // Daily energy summaries, written at once. A day already stored is kept as it is (idempotent):
+  // returns whether this call added the row.
+  core::Result<bool> save_energy_day(const EnergyDayRow& row);
+  // Days in ["from", "to"] (inclusive, "YYYY-MM-DD"), oldest first.
+  core::Result<std::vector<EnergyDayRow>> energy_days(const std::string& from, const std::string& to) const;
+  core::Result<void> prune_energy_days(const std::string& before_day);
+  // Energy counter restarts (step: reset, rebased, rewind, or "flag" for the driver's hint), written
+  // at once; keyed by (device, reading time) for rebuilding the ledger from stored readings.
+  core::Result<void> save_energy_restart(const std::string& device_id, std::int64_t ts_ms, const std::string& step);
+  core::Result<std::map<std::pair<std::string, std::int64_t>, std::string>> energy_restarts(std::int64_t from_ms,
+                                                                                            std::int64_t to_ms) const;
+  core::Result<void> prune_energy_restarts(std::int64_t before_ms);
 
   // Home settings changed from the dashboard (language, away, consent), written at once.
   std::optional<std::string> setting(const std::string& key) const;

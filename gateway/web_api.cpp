@@ -5,6 +5,7 @@
 #include "dashboard/http_message.h"
 #include "gateway/alert_json.h"
 #include "gateway/api.h"
+#include "gateway/energy_service.h"
 #include "rules/messages.h"
 
 namespace hearth::gateway {
@@ -331,8 +332,8 @@ json home_summary(const ApiContext& ctx) {
               {"alerts", alerts},
               {"last_activity_ms", last_activity_ms == 0 ? json(nullptr) : json(last_activity_ms)},
               {"devices_offline", offline},
-              {"energy", nullptr},
-              {"advice", json::array()},
+              {"energy", ctx.energy != nullptr ? ctx.energy->tv_energy_json(ctx.now()) : json(nullptr)},
+              {"advice", ctx.energy != nullptr ? ctx.energy->tv_advice_json(ctx.now()) : json::array()},
               {"wellbeing", wellbeing}};
 }
 

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -288,6 +289,71 @@ void print_savings(const ScenarioResult& r, const Truth& truth) {
 
 }  // namespace
 
+// The clean scenario as MQTT traffic for `hearth replay`, and a config naming the plugs' kinds.
+int write_traffic(const std::vector<MinuteRow>& rows, const std::vector<ChannelEvents>& events,
+                  const std::string& traffic_path, const std::string& config_path) {
+  std::ofstream traffic(traffic_path, std::ios::trunc);
+  ReplayStats stats;
+  (void)replay(rows, Scenario{"clean", 1, true, false, false, true}, events, en::default_tariff(), stats, &traffic);
+  if (!traffic.flush()) {
+    std::cerr << "cannot write " << traffic_path << "\n";
+    return 1;
+  }
+  if (!config_path.empty()) {
+    std::ofstream config(config_path, std::ios::trunc);
+    config << "home_id: refit-house-2\ndevices:\n";
+    for (std::size_t c = 0; c < REFIT_CHANNELS.size(); ++c) {
+      const auto f = device_facts(c);
+      config << "  " << f.device.id << ": {name: " << f.device.name << ", kind: " << f.device.kind
+             << ", rating_w: " << f.rating_w << "}\n";
+    }
+    if (!config.flush()) {
+      std::cerr << "cannot write " << config_path << "\n";
+      return 1;
+    }
+  }
+  std::cerr << stats.messages << " messages written to " << traffic_path << "\n";
+  return 0;
+}
+
+// Per-appliance kWh from hearthd's EnergyService (year to date at the end of the replay: every day of
+// the excerpt) against the independent figures and the file's ground truth.
+int compare_hearth(const std::string& path, const Independent* ind, const Truth& truth, bool check) {
+  std::ifstream in(path);
+  const auto j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded() || !j.contains("appliances") || !j["appliances"].contains("appliances")) {
+    std::cerr << path << ": not the output of hearth replay --energy\n";
+    return 1;
+  }
+  std::cout << "| appliance | independent kWh | hearthd kWh | error | measured / bridged / estimated kWh | pence |\n"
+               "|---|---|---|---|---|---|\n";
+  bool ok = true;
+  for (std::size_t c = 1; c < REFIT_CHANNELS.size(); ++c) {
+    const double ref = ind != nullptr ? ind->at("kwh").at(REFIT_CHANNELS[c]) : truth.total_kwh[c];
+    const nlohmann::json* found = nullptr;
+    for (const auto& a : j["appliances"]["appliances"]) {
+      if (a.value("device_id", "") == device_id(c)) found = &a;
+    }
+    if (found == nullptr) {
+      std::cout << "| " << REFIT_CHANNELS[c] << " | " << fmt(ref, 3) << " | missing | | | |\n";
+      ok = false;
+      continue;
+    }
+    const auto& ytd = (*found)["year_to_date"];
+    const auto& k = ytd["kwh"];
+    const double m = k.value("measured", 0.0), b = k.value("bridged", 0.0), e = k.value("estimated", 0.0);
+    const double kwh = m + b + e;
+    const double err = ref > 0 ? (kwh - ref) / ref * 100.0 : 0.0;
+    std::cout << "| " << REFIT_CHANNELS[c] << " | " << fmt(ref, 3) << " | " << fmt(kwh, 3) << " | "
+              << (err >= 0 ? "+" : "") << pct(err) << " | " << fmt(m, 3) << " / " << fmt(b, 3) << " / " << fmt(e, 3)
+              << " | " << ytd.value("pence", 0) << " |\n";
+    if (std::abs(err) > Targets{}.max_total_error_pct) ok = false;
+  }
+  std::cout << "\nReference: " << (ind != nullptr ? "independent.sh (sqlite3 on the CSV)" : "sum of the CSV minutes")
+            << "; target: within 1% per appliance: " << (ok ? "met" : "MISSED") << "\n";
+  return check && !ok ? 3 : 0;
+}
+
 int main(int argc, char** argv) {
   CLI::App app{"Hearth energy accounting on REFIT House 2 (see bench/README.md)"};
   std::string shared = HEARTH_DEFAULT_SHARED;
@@ -299,6 +365,13 @@ int main(int argc, char** argv) {
   app.add_option("--independent", independent, "output of bench/energy/independent.sh to compare with");
   app.add_option("--seed", seed, "seed for the injected restarts and outages");
   app.add_flag("--check", check, "exit 3 if a target is missed");
+  std::string emit_traffic, emit_config, hearth_energy;
+  app.add_option("--emit-traffic", emit_traffic,
+                 "write the clean scenario's MQTT traffic as JSON lines (input of `hearth replay`) and exit");
+  app.add_option("--emit-config", emit_config, "with --emit-traffic: write a hearth.yaml for it (device kinds)");
+  app.add_option("--hearth-energy", hearth_energy,
+                 "output of `hearth replay --energy` on that traffic: compare its per-appliance kWh with "
+                 "--independent and exit (the path through hearthd's pipeline and EnergyService)");
   CLI11_PARSE(app, argc, argv);
 
   const auto datasets = std::filesystem::path(shared) / "datasets";
@@ -325,6 +398,8 @@ int main(int argc, char** argv) {
 
   const Truth truth = ground_truth(*rows);
   const auto events = make_events(*rows, seed);
+  if (!emit_traffic.empty()) return write_traffic(*rows, events, emit_traffic, emit_config);
+  if (!hearth_energy.empty()) return compare_hearth(hearth_energy, ind_ptr, truth, check);
   std::size_t restarts = 0, outages = 0, gap_min = 0;
   for (std::size_t c = 1; c < events.size(); ++c)
     restarts += events[c].restarts.size(), outages += events[c].outages.size();

@@ -87,7 +87,7 @@ std::vector<ChannelEvents> make_events(const std::vector<MinuteRow>& rows, unsig
 
 std::unique_ptr<EnergyLedger> replay(const std::vector<MinuteRow>& rows, const Scenario& scenario,
                                      const std::vector<ChannelEvents>& events, const rules::energy::Tariff& tariff,
-                                     ReplayStats& stats) {
+                                     ReplayStats& stats, std::ostream* traffic) {
   rules::energy::EnergyConfig config;
   config.clock = rules::energy::fixed_clock();  // UTC days, as the dataset and the independent script use
   config.bridge_from_power = scenario.bridging;
@@ -134,6 +134,16 @@ std::unique_ptr<EnergyLedger> replay(const std::vector<MinuteRow>& rows, const S
       const std::string topic = "tele/refit_" + std::string(REFIT_CHANNELS[p.channel]) + "/SENSOR";
       const std::string body = payload(unix_s, p.start_time, total, last ? 0.0 : rows[i].w[p.channel]);
       ++stats.messages;
+      if (traffic != nullptr) {
+        // The payloads hold no character that needs escaping beyond the quotes.
+        std::string escaped;
+        for (char ch : body) {
+          if (ch == '"') escaped.push_back('\\');
+          escaped.push_back(ch);
+        }
+        *traffic << "{\"topic\":\"" << topic << "\",\"payload\":\"" << escaped << "\",\"ts_ms\":" << unix_s * 1000
+                 << "}\n";
+      }
       auto dispatch = drivers.decode(drivers::Message{topic, body, false, ts});
       for (auto& r : dispatch.decoded.readings) {
         ++stats.readings;

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -46,8 +47,11 @@ struct ReplayStats {
 std::string device_id(std::size_t channel);  // "tasmota:refit_kettle"; channel 0 is the mains clamp
 rules::energy::EnergyDeviceFacts device_facts(std::size_t channel);
 
+// traffic: when not null, every MQTT message is also written there as a JSON line
+// {"topic","payload","ts_ms"} (the input of `hearth replay`).
 std::unique_ptr<rules::energy::EnergyLedger> replay(const std::vector<MinuteRow>& rows, const Scenario& scenario,
                                                     const std::vector<ChannelEvents>& events,
-                                                    const rules::energy::Tariff& tariff, ReplayStats& stats);
+                                                    const rules::energy::Tariff& tariff, ReplayStats& stats,
+                                                    std::ostream* traffic = nullptr);
 
 }  // namespace hearth::bench::energy

@@ -183,7 +183,13 @@ test('the TV leaves the code screen by itself and shows the home in large type',
   assert.ok(bodyPx >= 32, `TV body text is ${bodyPx}px at 1080p`);
   assert.equal(await activeId(tv), 'cards');
   assert.equal(await cardId(tv), 'energy');
-  assert.equal(await text(tv, '#card .tv-big'), catalogue.en['ui.tv.card.energy.not_measured']);
+  // hearthd's own figures for the kettle's readings: today's cost (energy and standing charges,
+  // which grow while the kettle's last 1800 W holds) and the appliance list.
+  const costToday = new RegExp('^' + catalogue.en['ui.tv.card.energy.cost_today'].replace('{cost}', '\\d+\\.\\d\\d') + '$');
+  assert.match(await text(tv, '#card .tv-big'), costToday);
+  const energy = (await home.api('GET', '/api/v1/home')).json.energy;
+  assert.ok(energy && typeof energy.today_cost_pence === 'number', JSON.stringify(energy));
+  assert.deepEqual(energy.appliances.map((a) => a.name), ['Kettle']);
   await shot(tv, 'tv-home');
 });
 
@@ -196,7 +202,7 @@ test('TV: the whole view works by keyboard only (arrows, Enter, Back)', async ()
   await press(tv, 'Escape', 'cards'); // Back returns to the cards from anywhere
   // Left/right step through the cards; a key press pauses the rotation.
   const cards = [];
-  for (let i = 0; i < 2; i++) {
+  for (let i = 0; i < 3; i++) { // energy, the biggest appliances, rooms
     await press(tv, 'ArrowRight');
     cards.push(await cardId(tv));
   }
@@ -474,8 +480,9 @@ test('the householder sets up the home on a phone: devices, consent, export and 
   await phone.context().close();
 });
 
-// hearthd does not fill energy, advice and wellbeing yet (docs/dashboard.md); this draws the TV
-// cards from a summary with them, intercepted in the browser, to check the rendering only.
+// hearthd fills energy from its own figures (checked above) but has no usual day, advice or
+// wellbeing verdict this early; this draws the TV cards from a summary with all of them,
+// intercepted in the browser, to check the rendering only.
 test('TV draws the energy, advice and wellbeing cards from the summary fields it documents', async () => {
   const page = await newPage(TV_VIEWPORT);
   const real = (await home.api('GET', '/api/v1/home')).json;

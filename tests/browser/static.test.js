@@ -24,8 +24,12 @@ const DYNAMIC_KEYS = [
   ...['householder', 'carer', 'coordinator', 'admin'].map((r) => `ui.role.${r}`),
   ...['warm', 'ok', 'cool', 'cold'].map((s) => `ui.room.state.${s}`),
   // appliance_kinds() in gateway/config.cpp; a C++ test checks each has its ui.kind.* entry
-  ...['kettle', 'fridge', 'tv', 'heater', 'cooker', 'microwave', 'washing_machine', 'medical', 'lamp', 'other'].map(
-    (k) => `ui.kind.${k}`),
+  ...[
+    'kettle', 'fridge', 'tv', 'heater', 'cooker', 'microwave', 'washing_machine', 'medical', 'lamp', 'other',
+    'dishwasher', 'tumble_dryer', 'freezer', 'fridge_freezer', 'set_top_box', 'av', 'hifi', 'games_console',
+    'computer', 'monitor', 'printer', 'coffee_machine', 'speaker', 'charger', 'router', 'storage_heater',
+    'panel_heater', 'fan_heater', 'oil_heater', 'mains', 'gas_meter', 'outdoor',
+  ].map((k) => `ui.kind.${k}`),
 ];
 
 // The ui.* entries of rules/messages.cpp: key -> {en, cy}.

@@ -46,6 +46,27 @@ TEST(EnergyCounter, ResetHintMakesAnyDropARestart) {
   EXPECT_DOUBLE_EQ(u.total_kwh, 19.0);
 }
 
+TEST(EnergyCounter, ResetHintCountsARestartThatIsNotBelowTheOldValue) {
+  // A plug whose count was 0.05 kWh reboots, counts 0.2 kWh and reports with a new TotalStartTime:
+  // 0.2 kWh were used since the restart, not 0.2 - 0.05.
+  EnergyCounterState s;
+  (void)apply_energy_sample(s, 0.05, at_min(0), false);
+  const auto u = apply_energy_sample(s, 0.2, at_min(60), true);
+  EXPECT_EQ(u.step, EnergyStep::reset);
+  EXPECT_NEAR(u.total_kwh, 0.25, 1e-9);
+  EXPECT_NEAR(apply_energy_sample(s, 0.3, at_min(70), false).total_kwh, 0.35, 1e-9);
+}
+
+TEST(EnergyCounter, ResetHintWithACountTooLargeForTheTimeAdoptsTheLevel) {
+  // A replaced plug with its own lifetime total: its count is not energy used here.
+  EnergyCounterState s;
+  (void)apply_energy_sample(s, 1.0, at_min(0), false);
+  const auto u = apply_energy_sample(s, 500.0, at_min(5), true);
+  EXPECT_EQ(u.step, EnergyStep::rebased);
+  EXPECT_DOUBLE_EQ(u.total_kwh, 1.0);
+  EXPECT_NEAR(apply_energy_sample(s, 500.1, at_min(10), false).total_kwh, 1.1, 1e-9);
+}
+
 TEST(EnergyCounter, SpikeIsIgnored) {
   // Zigbee plug x1000 glitch for one message.
   EnergyCounterState s;

@@ -145,7 +145,7 @@ TEST(Config, DescribeHidesSecrets) {
 }
 
 TEST(Config, ShippedExampleParses) {
-  const auto path = std::filesystem::path(__FILE__).parent_path() / "../../packaging/hearth.yaml.example";
+  const auto path = std::filesystem::path(HEARTH_SOURCE_DIR) / "packaging/hearth.yaml.example";
   auto c = load_config_file(path.string());
   ASSERT_TRUE(c.has_value()) << c.error().message;
   auto f = finalise_config(std::move(*c), {});
@@ -300,4 +300,80 @@ TEST(Config, HttpTls) {
   EXPECT_NE(parse_error("http:\n  tls: {enabled: true, ciphers: all}\n").find("http.tls.ciphers"), std::string::npos);
   EXPECT_NE(parse_error("http:\n  tls: {enabled: true, cert_file: ''}\n").find("http.tls.cert_file"),
             std::string::npos);
+}
+
+TEST(Config, EnergyDefaultsAndSettings) {
+  const auto d = parse_ok("home_id: a\n");
+  EXPECT_TRUE(d.energy.enabled);
+  EXPECT_EQ(d.energy.tariff.id, hearth::rules::energy::default_tariff().id);
+  EXPECT_FALSE(d.energy.income.has_value());
+
+  const auto c = parse_ok(R"(
+energy:
+  tariff: ofgem_cap_2024q3_dd_electric
+  prepayment: true
+  income_band: {low_pence_per_year: 1200000, high_pence_per_year: 1500000}
+  grid_kg_co2e_per_kwh: 0.19
+  kit_cost_pence: 15000
+  baseline: 2024-01-01..2024-01-31
+  reporting: 2024-02-01..2024-02-29
+devices:
+  tasmota:tv: {kind: tv, rating_w: 500, calibration_factor: 0.92}
+  tasmota:meter: {kind: mains}
+)");
+  EXPECT_EQ(c.energy.tariff.id, "ofgem_cap_2024q3_dd_electric");
+  EXPECT_TRUE(c.energy.tariff.prepayment);
+  ASSERT_TRUE(c.energy.income.has_value());
+  EXPECT_EQ(c.energy.income->low_pence_per_year, 1200000);
+  EXPECT_EQ(c.energy.income->high_pence_per_year, 1500000);
+  EXPECT_DOUBLE_EQ(c.energy.grid_kg_co2e_per_kwh, 0.19);
+  EXPECT_EQ(c.energy.kit_cost_pence, 15000);
+  ASSERT_TRUE(c.energy.baseline && c.energy.reporting);
+  EXPECT_EQ(hearth::rules::energy::format_day(c.energy.baseline->first), "2024-01-01");
+  EXPECT_EQ(hearth::rules::energy::format_day(c.energy.reporting->second), "2024-02-29");
+  EXPECT_DOUBLE_EQ(c.devices.at("tasmota:tv").rating_w, 500.0);
+  EXPECT_DOUBLE_EQ(c.devices.at("tasmota:tv").calibration_factor, 0.92);
+  EXPECT_DOUBLE_EQ(c.devices.at("tasmota:meter").calibration_factor, 1.0);
+}
+
+TEST(Config, InlineTariffInTheShippedFormIsCheckedByTheTariffParser) {
+  const auto c = parse_ok(R"(
+energy:
+  tariff:
+    id: my_bill
+    name: Our E7 tariff
+    source: our bill
+    source_date: "2024-10-01"
+    electricity:
+      unit_rate_p_per_kwh: 28.5
+      standing_charge_p_per_day: 55
+      bands: [{name: night, start: "00:30", end: "07:30", unit_rate_p_per_kwh: 12.1}]
+    heating_fuel: electricity
+)");
+  EXPECT_EQ(c.energy.tariff.id, "my_bill");
+  EXPECT_DOUBLE_EQ(c.energy.tariff.electricity.unit_rate_p_per_kwh, 28.5);
+  ASSERT_EQ(c.energy.tariff.electricity.bands.size(), 1u);
+  EXPECT_EQ(c.energy.tariff.electricity.bands[0].start_min, 30);
+  EXPECT_EQ(c.energy.tariff.electricity.bands[0].end_min, 450);
+}
+
+TEST(Config, BadEnergyValuesNameFileLineAndKey) {
+  const auto expect = [](const std::string& yaml, const std::string& line, const std::string& key) {
+    const auto e = parse_error(yaml);
+    EXPECT_NE(e.find("test.yaml:" + line + ":"), std::string::npos) << e;
+    EXPECT_NE(e.find(key), std::string::npos) << e;
+  };
+  expect("energy:\n  tariff: cheapest_ever\n", "2", "energy.tariff");
+  expect("energy:\n  tariff:\n    id: x\n    electricity: {unit_rate_p_per_kwh: -3, standing_charge_p_per_day: 50}\n",
+         "3", "energy.tariff");
+  expect("energy:\n  tariff: ofgem_cap_2024q3_dd_electric\n  heating_fuel: gas\n", "3", "energy.heating_fuel");
+  expect("energy:\n  heating_fuel: coal\n", "2", "energy.heating_fuel");
+  expect("energy:\n  income_band: {low_pence_per_year: 2000000, high_pence_per_year: 1000}\n", "2",
+         "energy.income_band.high_pence_per_year");
+  expect("energy:\n  grid_kg_co2e_per_kwh: 7\n", "2", "energy.grid_kg_co2e_per_kwh");
+  expect("energy:\n  baseline: 2024-02-01..2024-01-01\n", "2", "energy.baseline");
+  expect("energy:\n  reporting: last week\n", "2", "energy.reporting");
+  expect("energy:\n  kit_cost: 100\n", "2", "energy.kit_cost");
+  expect("devices:\n  tasmota:x: {kind: tv, rating_w: 0}\n", "2", "devices.tasmota:x.rating_w");
+  expect("devices:\n  tasmota:x:\n    calibration_factor: 9\n", "3", "devices.tasmota:x.calibration_factor");
 }

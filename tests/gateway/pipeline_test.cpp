@@ -220,3 +220,34 @@ TEST_F(PipelineTest, SameMillisecondReadingsOfOneSeriesAreAllKept) {
   EXPECT_EQ(points[3].ts_ms, T0 + 3);
   EXPECT_EQ(store_->stats().duplicates_ignored, 0u);
 }
+
+TEST_F(PipelineTest, TheEnergyHandlerGetsTheStepAndTheDriversRestartFlag) {
+  struct Seen {
+    double value;
+    core::EnergyStep step;
+    bool reset;
+  };
+  std::vector<Seen> energy;
+  std::vector<bool> readings_reset;
+  pipeline_->set_energy_handler([&](const core::Reading& r, core::EnergyStep step, const Device& d) {
+    EXPECT_EQ(d.id, "fake:plug");
+    energy.push_back({r.value, step, r.counter_reset});
+  });
+  pipeline_->set_reading_handler(
+      [&](const core::Reading& r, const Device&) { readings_reset.push_back(r.counter_reset); });
+  send("t/plug", "energy_kwh=0.05;power_w=5", 0);
+  send("t/plug", "energy_kwh=0.2 reset", 3'600'000);  // restarted, and already past the old count
+  send("t/plug", "energy_kwh=0.3", 4'200'000);
+  ASSERT_EQ(energy.size(), 3u);
+  EXPECT_EQ(energy[0].step, core::EnergyStep::first);
+  EXPECT_EQ(energy[1].step, core::EnergyStep::reset);
+  EXPECT_TRUE(energy[1].reset);
+  EXPECT_NEAR(energy[1].value, 0.25, 1e-9);  // the monotonic total counts the 0.2 kWh since the restart
+  EXPECT_EQ(energy[2].step, core::EnergyStep::advance);
+  EXPECT_FALSE(energy[2].reset);
+  // The stored and rule-facing copies carry the total, with the flag cleared.
+  EXPECT_EQ(readings_reset, (std::vector<bool>{false, false, false, false}));
+  const auto points = stored("fake:plug", core::Metric::energy_kwh);
+  ASSERT_EQ(points.size(), 3u);
+  EXPECT_NEAR(points[1].value, 0.25, 1e-9);
+}

@@ -242,3 +242,37 @@ TEST(Store, UnopenablePathIsAnError) {
   ASSERT_FALSE(s.has_value());
   EXPECT_NE(s.error().message.find("/nonexistent-dir"), std::string::npos);
 }
+
+TEST(Store, EnergyDaysAreStoredOncePerDayAndPruned) {
+  test::TempDir dir;
+  const auto path = dir.file("h.db");
+  {
+    auto s = open(path);
+    EXPECT_TRUE(*s->save_energy_day({"2026-11-20", R"({"first":true})", T0}));
+    EXPECT_FALSE(*s->save_energy_day({"2026-11-20", R"({"second":true})", T0 + 1}));  // the first is kept
+    EXPECT_TRUE(*s->save_energy_day({"2026-11-21", "{}", T0 + 2}));
+    EXPECT_TRUE(*s->save_energy_day({"2025-01-01", "{}", T0 + 3}));
+  }
+  auto s = open(path);  // written at once: no flush needed
+  const auto days = *s->energy_days("2026-01-01", "2026-12-31");
+  ASSERT_EQ(days.size(), 2u);
+  EXPECT_EQ(days[0].day, "2026-11-20");
+  EXPECT_EQ(days[0].summary_json, R"({"first":true})");
+  EXPECT_EQ(days[0].created_ms, T0);
+  ASSERT_TRUE(s->prune_energy_days("2026-01-01").has_value());
+  EXPECT_EQ(s->energy_days("0000-01-01", "9999-12-31")->size(), 2u);
+}
+
+TEST(Store, EnergyCounterRestartsAreKeptByDeviceAndTime) {
+  test::TempDir dir;
+  auto s = open(dir.file("h.db"));
+  ASSERT_TRUE(s->save_energy_restart("tasmota:a", T0 + 10, "reset").has_value());
+  ASSERT_TRUE(s->save_energy_restart("tasmota:b", T0 + 20, "rebased").has_value());
+  ASSERT_TRUE(s->save_energy_restart("tasmota:a", T0 - 5, "rewind").has_value());
+  const auto r = *s->energy_restarts(T0, T0 + 100);
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r.at({"tasmota:a", T0 + 10}), "reset");
+  EXPECT_EQ(r.at({"tasmota:b", T0 + 20}), "rebased");
+  ASSERT_TRUE(s->prune_energy_restarts(T0 + 15).has_value());
+  EXPECT_EQ(s->energy_restarts(0, T0 + 100)->size(), 1u);
+}

@@ -1,0 +1,377 @@
+#include "coordinator/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+namespace hearth::coordinator {
+namespace {
+
+using core::Error;
+
+struct ConfigError {
+  std::string message;
+};
+
+class Parser {
+ public:
+  explicit Parser(std::string source) : source_(std::move(source)) {}
+
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& key, const std::string& what) const {
+    std::ostringstream out;
+    out << source_;
+    if (node.IsDefined() && node.Mark().line >= 0) out << ":" << node.Mark().line + 1;
+    out << ": " << key << ": " << what;
+    throw ConfigError{out.str()};
+  }
+
+  void only_keys(const YAML::Node& node, const std::string& where, const std::set<std::string>& allowed) const {
+    if (!node.IsMap()) fail(node, where.empty() ? "(top level)" : where, "expected a mapping");
+    std::set<std::string> seen;
+    for (const auto& kv : node) {
+      const auto key = kv.first.as<std::string>();
+      const std::string full = where.empty() ? key : where + "." + key;
+      if (!allowed.empty() && !allowed.contains(key)) fail(kv.first, full, "unknown key");
+      if (!seen.insert(key).second) fail(kv.first, full, "duplicate key");
+    }
+  }
+
+  std::string str(const YAML::Node& node, const std::string& key) const {
+    if (!node.IsScalar()) fail(node, key, "expected a string");
+    auto v = node.as<std::string>();
+    if (v.empty()) fail(node, key, "empty value");
+    return v;
+  }
+
+  long long integer(const YAML::Node& node, const std::string& key, long long lo, long long hi) const {
+    long long v = 0;
+    if (!node.IsScalar() || !YAML::convert<long long>::decode(node, v)) fail(node, key, "expected an integer");
+    if (v < lo || v > hi) fail(node, key, "out of range (" + std::to_string(lo) + ".." + std::to_string(hi) + ")");
+    return v;
+  }
+
+  std::string secret_file(const YAML::Node& node, const std::string& key) const {
+    const std::string path = str(node, key);
+    std::ifstream in(path);
+    if (!in) fail(node, key, "cannot read " + path);
+    std::string secret;
+    std::getline(in, secret);
+    if (secret.empty()) fail(node, key, path + " is empty");
+    return secret;
+  }
+
+  const std::string& source() const { return source_; }
+
+ private:
+  std::string source_;
+};
+
+bool id_valid(const std::string& s) {
+  if (s.empty() || s.size() > 64) return false;
+  return std::all_of(s.begin(), s.end(), [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_';
+  });
+}
+
+bool url_allowed(const std::string& url) {
+  for (const char* tls : {"mqtts://", "ssl://"}) {
+    if (url.rfind(tls, 0) == 0) return url.size() > std::string_view(tls).size();
+  }
+  for (const char* scheme : {"mqtt://", "tcp://"}) {
+    for (const char* host : {"127.0.0.1:", "localhost:", "[::1]:"}) {
+      if (url.rfind(std::string(scheme) + host, 0) == 0) return true;
+    }
+  }
+  return false;
+}
+
+void parse_mqtt(const Parser& p, const YAML::Node& n, gateway::MqttConfig& m) {
+  p.only_keys(n, "mqtt", {"url", "username", "password_file", "ca_file", "cert_file", "key_file"});
+  for (const char* key : {"url", "username", "password_file"}) {
+    if (!n[key]) p.fail(n, std::string("mqtt.") + key, "required");
+  }
+  m.url = p.str(n["url"], "mqtt.url");
+  if (!url_allowed(m.url))
+    p.fail(n["url"], "mqtt.url", "must be mqtts:// or ssl:// (plain mqtt:// only to 127.0.0.1, localhost or [::1])");
+  m.username = p.str(n["username"], "mqtt.username");
+  m.password = p.secret_file(n["password_file"], "mqtt.password_file");
+  if (n["ca_file"]) m.tls.ca_file = p.str(n["ca_file"], "mqtt.ca_file");
+  if (n["cert_file"]) m.tls.cert_file = p.str(n["cert_file"], "mqtt.cert_file");
+  if (n["key_file"]) m.tls.key_file = p.str(n["key_file"], "mqtt.key_file");
+  if (m.tls.cert_file.empty() != m.tls.key_file.empty())
+    p.fail(n, "mqtt.cert_file", "give both cert_file and key_file, or neither");
+  m.tls.enabled = m.url.rfind("mqtts://", 0) == 0 || m.url.rfind("ssl://", 0) == 0;
+  m.tls.verify = true;
+  m.version = 5;
+  m.clean_start = true;  // see docs/uplink.md: receipts, not broker sessions, carry the guarantee
+}
+
+void parse_store(const Parser& p, const YAML::Node& n, StoreSettings& s) {
+  p.only_keys(n, "store", {"backend", "path"});
+  if (n["backend"]) s.backend = p.str(n["backend"], "store.backend");
+  if (s.backend != "sqlite" && s.backend != "postgresql")
+    p.fail(n["backend"], "store.backend", "expected sqlite or postgresql");
+  if (s.backend == "postgresql")
+    p.fail(n["backend"], "store.backend", "the PostgreSQL backend is not built yet (docs/uplink.md); use sqlite");
+  if (!n["path"]) p.fail(n, "store.path", "required");
+  s.path = p.str(n["path"], "store.path");
+}
+
+void parse_coops(const Parser& p, const YAML::Node& n, std::map<std::string, std::set<std::string>>& coops) {
+  p.only_keys(n, "coops", {});
+  std::map<std::string, std::string> owner;  // gateway -> co-op: a gateway belongs to one co-op only
+  for (const auto& kv : n) {
+    const std::string coop = kv.first.as<std::string>();
+    const std::string where = "coops." + coop;
+    if (!id_valid(coop)) p.fail(kv.first, where, "use 1-64 letters, digits, '-' or '_'");
+    p.only_keys(kv.second, where, {"gateways"});
+    const YAML::Node list = kv.second["gateways"];
+    if (!list || !list.IsSequence() || list.size() == 0)
+      p.fail(kv.second, where + ".gateways", "expected a non-empty list");
+    auto& gateways = coops[coop];
+    for (const auto& item : list) {
+      const std::string gw = p.str(item, where + ".gateways");
+      if (!id_valid(gw)) p.fail(item, where + ".gateways", "'" + gw + "': use 1-64 letters, digits, '-' or '_'");
+      if (auto [it, fresh] = owner.emplace(gw, coop); !fresh)
+        p.fail(item, where + ".gateways", "'" + gw + "' is already listed under co-op " + it->second);
+      gateways.insert(gw);
+    }
+  }
+  if (coops.empty()) p.fail(n, "coops", "list at least one co-op");
+}
+
+double real(const Parser& p, const YAML::Node& node, const std::string& key, double lo, double hi) {
+  double v = 0;
+  if (!node.IsScalar() || !YAML::convert<double>::decode(node, v) || !(v >= lo && v <= hi))
+    p.fail(node, key, "expected a number in " + std::to_string(lo) + ".." + std::to_string(hi));
+  return v;
+}
+
+void parse_analytics(const Parser& p, const YAML::Node& n, AnalyticsSettings& a) {
+  p.only_keys(n, "analytics",
+              {"k", "baseline_days", "min_baseline_days", "grid_kg_co2e_per_kwh", "kit_cost_pence", "settle_days"});
+  if (n["k"]) a.k = static_cast<int>(p.integer(n["k"], "analytics.k", 2, 1000));
+  if (n["baseline_days"])
+    a.baseline_days = static_cast<int>(p.integer(n["baseline_days"], "analytics.baseline_days", 7, 366));
+  if (n["min_baseline_days"])
+    a.min_baseline_days = static_cast<int>(p.integer(n["min_baseline_days"], "analytics.min_baseline_days", 3, 366));
+  if (a.min_baseline_days > a.baseline_days)
+    p.fail(n, "analytics.min_baseline_days", "must not exceed analytics.baseline_days");
+  if (n["grid_kg_co2e_per_kwh"])
+    a.grid_kg_co2e_per_kwh = real(p, n["grid_kg_co2e_per_kwh"], "analytics.grid_kg_co2e_per_kwh", 0.0, 2.0);
+  if (n["settle_days"]) a.settle_days = static_cast<int>(p.integer(n["settle_days"], "analytics.settle_days", 0, 60));
+  if (n["kit_cost_pence"])
+    a.kit_cost_pence = p.integer(n["kit_cost_pence"], "analytics.kit_cost_pence", 1, 100'000'000);
+}
+
+void parse_http(const Parser& p, const YAML::Node& n, HttpSettings& h) {
+  p.only_keys(n, "http", {"address", "port"});
+  h.enabled = true;
+  if (n["address"]) h.address = p.str(n["address"], "http.address");
+  if (h.address != "127.0.0.1" && h.address != "::1")
+    p.fail(n["address"], "http.address",
+           "plain HTTP only on loopback (127.0.0.1 or ::1); put a TLS reverse proxy in front (docs/coordinator.md)");
+  if (n["port"]) h.port = static_cast<std::uint16_t>(p.integer(n["port"], "http.port", 0, 65535));
+}
+
+void parse_accounts(const Parser& p, const YAML::Node& n, const CoordinatorConfig& c, std::vector<ApiAccount>& out) {
+  if (!n.IsSequence()) p.fail(n, "accounts", "expected a list");
+  std::set<std::string> names;
+  for (const auto& item : n) {
+    p.only_keys(item, "accounts[]", {"name", "role", "coop", "token_hash"});
+    for (const char* key : {"name", "role", "coop", "token_hash"}) {
+      if (!item[key]) p.fail(item, std::string("accounts[].") + key, "required");
+    }
+    ApiAccount a;
+    a.name = p.str(item["name"], "accounts[].name");
+    if (!id_valid(a.name)) p.fail(item["name"], "accounts[].name", "use 1-64 letters, digits, '-' or '_'");
+    if (!names.insert(a.name).second) p.fail(item["name"], "accounts[].name", "'" + a.name + "' listed twice");
+    const std::string role = p.str(item["role"], "accounts[].role");
+    if (role == "coordinator")
+      a.role = ApiRole::coordinator;
+    else if (role == "analyst")
+      a.role = ApiRole::analyst;
+    else
+      p.fail(item["role"], "accounts[].role", "expected coordinator or analyst");
+    a.coop_id = p.str(item["coop"], "accounts[].coop");
+    if (!c.coops.contains(a.coop_id)) p.fail(item["coop"], "accounts[].coop", "no co-op '" + a.coop_id + "'");
+    a.token_hash = p.str(item["token_hash"], "accounts[].token_hash");
+    if (a.token_hash.rfind("$argon2id$", 0) != 0)
+      p.fail(item["token_hash"], "accounts[].token_hash", "expected an argon2id hash ($argon2id$...)");
+    out.push_back(std::move(a));
+  }
+}
+
+RotaStep parse_step(const Parser& p, const YAML::Node& n, const std::string& where) {
+  p.only_keys(n, where, {"id", "name", "role", "channel", "language", "ack_within"});
+  RotaStep s;
+  for (const char* key : {"id", "name", "role"}) {
+    if (!n[key]) p.fail(n, where + "." + key, "required");
+  }
+  s.id = p.str(n["id"], where + ".id");
+  if (!id_valid(s.id)) p.fail(n["id"], where + ".id", "use 1-64 letters, digits, '-' or '_'");
+  s.name = p.str(n["name"], where + ".name");
+  s.role = p.str(n["role"], where + ".role");
+  static const std::set<std::string> ROLES = {"family", "volunteer", "paid", "duty"};
+  if (!ROLES.contains(s.role)) p.fail(n["role"], where + ".role", "expected family, volunteer, paid or duty");
+  if (n["channel"]) s.channel = p.str(n["channel"], where + ".channel");
+  if (s.channel != "mqtt")
+    p.fail(n["channel"], where + ".channel", "only mqtt is built (webhook and email are not yet)");
+  if (n["language"]) s.language = p.str(n["language"], where + ".language");
+  if (!s.language.empty() && s.language != "en" && s.language != "cy")
+    p.fail(n["language"], where + ".language", "expected en or cy (leave out when unknown: both are sent)");
+  if (n["ack_within"]) {
+    const auto d = gateway::parse_duration_text(p.str(n["ack_within"], where + ".ack_within"));
+    if (!d || *d < std::chrono::seconds{10} || *d > std::chrono::hours{24})
+      p.fail(n["ack_within"], where + ".ack_within", "expected a duration from 10s to 24h");
+    s.ack_within = *d;
+  }
+  return s;
+}
+
+void parse_escalation(const Parser& p, const YAML::Node& n, CoordinatorConfig& c) {
+  p.only_keys(n, "escalation", {"rotas", "duty"});
+  if (n["rotas"]) {
+    p.only_keys(n["rotas"], "escalation.rotas", {});
+    for (const auto& kv : n["rotas"]) {
+      const std::string home = kv.first.as<std::string>();
+      const std::string where = "escalation.rotas." + home;
+      if (coop_of(c, home).empty()) p.fail(kv.first, where, "not a gateway of any co-op in coops");
+      if (!kv.second.IsSequence() || kv.second.size() == 0) p.fail(kv.second, where, "expected a non-empty list");
+      auto& steps = c.rotas[home];
+      for (std::size_t i = 0; i < kv.second.size(); ++i)
+        steps.push_back(parse_step(p, kv.second[i], where + "[" + std::to_string(i) + "]"));
+    }
+  }
+  if (n["duty"]) {
+    p.only_keys(n["duty"], "escalation.duty", {});
+    for (const auto& kv : n["duty"]) {
+      const std::string coop = kv.first.as<std::string>();
+      if (!c.coops.contains(coop)) p.fail(kv.first, "escalation.duty." + coop, "not a co-op in coops");
+      c.duty[coop] = parse_step(p, kv.second, "escalation.duty." + coop);
+    }
+  }
+}
+
+CoordinatorConfig parse_root(const Parser& p, const YAML::Node& root) {
+  CoordinatorConfig c;
+  c.source = p.source();
+  p.only_keys(root, "",
+              {"log_level", "instance_id", "mqtt", "share_group", "topic_prefix", "store", "coops", "max_payload_bytes",
+               "analytics", "http", "accounts", "escalation"});
+  for (const char* key : {"mqtt", "store", "coops"}) {
+    if (!root[key]) p.fail(root, key, "required");
+  }
+  if (root["log_level"]) c.log_level = p.str(root["log_level"], "log_level");
+  static const std::set<std::string> LEVELS = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+  if (!LEVELS.contains(c.log_level)) p.fail(root["log_level"], "log_level", "unknown level '" + c.log_level + "'");
+  if (root["instance_id"]) {
+    c.instance_id = p.str(root["instance_id"], "instance_id");
+    if (!id_valid(c.instance_id)) p.fail(root["instance_id"], "instance_id", "use 1-64 letters, digits, '-' or '_'");
+  }
+  parse_mqtt(p, root["mqtt"], c.mqtt);
+  if (root["share_group"]) {
+    c.share_group = p.str(root["share_group"], "share_group");
+    if (!id_valid(c.share_group)) p.fail(root["share_group"], "share_group", "use 1-64 letters, digits, '-' or '_'");
+  }
+  if (root["topic_prefix"]) {
+    c.topic_prefix = p.str(root["topic_prefix"], "topic_prefix");
+    const auto& t = c.topic_prefix;
+    if (t.find_first_of("+#$") != std::string::npos || t.front() == '/' || t.back() == '/' ||
+        t.find("//") != std::string::npos)
+      p.fail(root["topic_prefix"], "topic_prefix", "no wildcards, '$', empty levels or leading/trailing '/'");
+  }
+  parse_store(p, root["store"], c.store);
+  parse_coops(p, root["coops"], c.coops);
+  if (root["escalation"]) parse_escalation(p, root["escalation"], c);
+  if (root["max_payload_bytes"])
+    c.max_payload_bytes =
+        static_cast<std::size_t>(p.integer(root["max_payload_bytes"], "max_payload_bytes", 1024, 16 * 1024 * 1024));
+  if (root["analytics"]) parse_analytics(p, root["analytics"], c.analytics);
+  if (root["http"]) parse_http(p, root["http"], c.http);
+  if (root["accounts"]) parse_accounts(p, root["accounts"], c, c.accounts);
+  if (c.http.enabled && c.accounts.empty()) p.fail(root["http"], "accounts", "http is on but no account can use it");
+  return c;
+}
+
+// Duplicate keys anywhere below the top level (the top level and known maps check their own).
+void reject_duplicates(const Parser& p, const YAML::Node& node, const std::string& where) {
+  if (node.IsMap()) {
+    std::set<std::string> seen;
+    for (const auto& kv : node) {
+      const auto key = kv.first.as<std::string>();
+      const std::string full = where.empty() ? key : where + "." + key;
+      if (!seen.insert(key).second) p.fail(kv.first, full, "duplicate key");
+      reject_duplicates(p, kv.second, full);
+    }
+  } else if (node.IsSequence()) {
+    for (const auto& item : node) reject_duplicates(p, item, where);
+  }
+}
+
+}  // namespace
+
+core::Result<CoordinatorConfig> parse_coordinator_config(const std::string& yaml_text, const std::string& source) {
+  const Parser p(source);
+  try {
+    const YAML::Node root = YAML::Load(yaml_text);
+    reject_duplicates(p, root, "");
+    return parse_root(p, root);
+  } catch (const ConfigError& e) {
+    return Error{e.message};
+  } catch (const YAML::Exception& e) {
+    return Error{source + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg};
+  }
+}
+
+core::Result<CoordinatorConfig> load_coordinator_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Error{path + ": cannot open config file"};
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_coordinator_config(text.str(), path);
+}
+
+std::vector<std::string> describe_config(const CoordinatorConfig& c) {
+  std::vector<std::string> out = {
+      "config: " + c.source,
+      "instance_id: " + c.instance_id,
+      "mqtt: url=" + c.mqtt.url + " username=" + c.mqtt.username +
+          " password=*** tls=" + (c.mqtt.tls.enabled ? "on" : "off") +
+          " ca_file=" + (c.mqtt.tls.ca_file.empty() ? "(system)" : c.mqtt.tls.ca_file),
+      "share_group: " + c.share_group + " topic_prefix: " + c.topic_prefix,
+      "store: " + c.store.backend + " " + c.store.path,
+  };
+  for (const auto& [coop, gateways] : c.coops) {
+    out.push_back("coop " + coop + ": " + std::to_string(gateways.size()) + " gateway(s)" +
+                  (c.duty.contains(coop) ? ", duty coordinator " + c.duty.at(coop).id : ""));
+  }
+  out.push_back("analytics: k=" + std::to_string(c.analytics.k) +
+                " baseline_days=" + std::to_string(c.analytics.baseline_days));
+  out.push_back(c.http.enabled ? "http: " + c.http.address + ":" + std::to_string(c.http.port) +
+                                     " accounts=" + std::to_string(c.accounts.size())
+                               : std::string("http: off"));
+  out.push_back("escalation rotas: " + std::to_string(c.rotas.size()) + " home(s)");
+  return out;
+}
+
+std::vector<RotaStep> rota_for(const CoordinatorConfig& c, const std::string& coop_id, const std::string& home_id) {
+  std::vector<RotaStep> out;
+  if (coop_of(c, home_id) != coop_id) return out;  // never another co-op's carers
+  if (auto it = c.rotas.find(home_id); it != c.rotas.end()) out = it->second;
+  if (auto it = c.duty.find(coop_id); it != c.duty.end()) out.push_back(it->second);
+  return out;
+}
+
+std::string_view to_string(ApiRole r) { return r == ApiRole::coordinator ? "coordinator" : "analyst"; }
+
+std::string coop_of(const CoordinatorConfig& c, const std::string& gateway_id) {
+  for (const auto& [coop, gateways] : c.coops) {
+    if (gateways.contains(gateway_id)) return coop;
+  }
+  return {};
+}
+
+}  // namespace hearth::coordinator
