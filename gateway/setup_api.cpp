@@ -215,6 +215,12 @@ HttpResponse export_all(ApiContext& ctx, const Principal& who) {
               {"alert_events", events},
               {"activity", activity},
               {"raw_readings", "GET /api/v1/export/readings?day=YYYY-MM-DD, one UTC day of raw readings as CSV"}};
+  json energy_days = json::array();
+  if (auto days = ctx.store->energy_days("0000-01-01", "9999-12-31")) {
+    for (const auto& d : *days)
+      energy_days.push_back({{"day", d.day}, {"summary", json::parse(d.summary_json, nullptr, false)}});
+  }
+  doc["energy_daily"] = energy_days;
   if (auto routine = ctx.alerting != nullptr ? ctx.alerting->routine_json() : std::nullopt) {
     doc["learned_routine"] = json::parse(*routine, nullptr, false);
   }
@@ -307,7 +313,8 @@ HttpResponse erase(const HttpRequest& req, ApiContext& ctx, const Principal& who
                           {"activity", n->activity},
                           {"alerts", n->alerts},
                           {"alert_events", n->alert_events},
-                          {"outbox", n->outbox}}},
+                          {"outbox", n->outbox},
+                          {"energy_days", n->energy_days}}},
                         {"kept", "open alerts, messages not yet delivered, devices, accounts, settings, audit log"}});
 }
 

@@ -454,6 +454,23 @@ test('the householder sets up the home on a phone: devices, consent, export and 
   await waitFor('consent saved', async () => (await text(phone, '#consent-notice')) === catalogue.en['ui.setup.consent.saved']);
   assert.deepEqual((await home.api('GET', '/api/v1/setup/consent')).json, { alerts: true, daily_summaries: false });
 
+  // The prices from the bill: a typo is refused in words, the real figure is used from now on.
+  await phone.waitForSelector('#tariff-panel:visible');
+  await phone.fill('#tariff-unit-rate', '24.5p');
+  await phone.click('#tariff-submit');
+  await waitFor('a typo refused', async () => (await text(phone, '#tariff-error')) === catalogue.en['ui.setup.tariff.invalid']);
+  await phone.fill('#tariff-unit-rate', '27,84');
+  await phone.fill('#tariff-standing', '53.2');
+  await phone.check('#tariff-prepayment');
+  await phone.click('#tariff-submit');
+  await waitFor('tariff saved', async () => (await text(phone, '#tariff-notice')) === catalogue.en['ui.setup.tariff.saved']);
+  const tariff = (await home.api('GET', '/api/v1/energy/tariff')).json;
+  assert.equal(tariff.edited, true);
+  assert.equal(tariff.tariff.electricity.unit_rate_p_per_kwh, 27.84);
+  assert.equal(tariff.tariff.electricity.standing_charge_p_per_day, 53.2);
+  assert.equal(tariff.tariff.prepayment, true);
+  assert.ok((await text(phone, '#tariff-current')).startsWith('Now: your own prices'));
+
   // Everything Hearth keeps, as one file.
   const [download] = await Promise.all([phone.waitForEvent('download'), phone.click('#export-all')]);
   const exported = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));

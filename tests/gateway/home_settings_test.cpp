@@ -108,6 +108,8 @@ TEST(Store, EraseHistoryOverwritesTheErasedBytesAndKeepsOpenAlertsAndPendingMess
   store->enqueue(OutboxMessage{0, "webhook", "waiting", R"({"x":"PENDING-MARKER"})", T0, 0, 0});
   store->save_activity(ActivityRow{T0, T0 + 60'000, "room_presence", "z2m:bath/motion", "Bathroom", ""});
   ASSERT_TRUE(store->set_setting("wellbeing_state", R"({"learned":"ROUTINE-MARKER"})"));
+  ASSERT_TRUE(store->save_energy_day({"2026-11-20", R"({"note":"ENERGY-DAY-MARKER"})", T0}));
+  ASSERT_TRUE(store->save_energy_restart("tasmota:kettle", T0, "reset"));
   ASSERT_TRUE(store->flush());
   ASSERT_TRUE(store->outbox_finish((*store->outbox_head("webhook"))->seq, OutboxState::delivered, T0, ""));
 
@@ -118,12 +120,14 @@ TEST(Store, EraseHistoryOverwritesTheErasedBytesAndKeepsOpenAlertsAndPendingMess
   EXPECT_EQ(n->alert_events, 1);
   EXPECT_EQ(n->outbox, 1);
   EXPECT_EQ(n->activity, 1);
+  EXPECT_EQ(n->energy_days, 2) << "the day's summary and the counter restart";
+  EXPECT_TRUE(store->energy_days("2000-01-01", "2100-01-01")->empty());
   EXPECT_EQ(store->open_alerts()->size(), 1u);
   EXPECT_EQ((*store->outbox_head("webhook"))->message_id, "waiting");
   EXPECT_FALSE(store->setting("wellbeing_state").has_value());
   // Not just unlinked: the bytes are gone from the database file and its WAL.
   const std::string bytes = file_bytes(path) + file_bytes(path + "-wal");
-  for (const char* gone : {"FELL-IN-BATHROOM-MARKER", "DELIVERED-MARKER", "ROUTINE-MARKER"}) {
+  for (const char* gone : {"FELL-IN-BATHROOM-MARKER", "DELIVERED-MARKER", "ROUTINE-MARKER", "ENERGY-DAY-MARKER"}) {
     EXPECT_EQ(bytes.find(gone), std::string::npos) << gone;
   }
   EXPECT_NE(bytes.find("OPEN-ALERT-MARKER"), std::string::npos) << "sanity: the search finds what is kept";

@@ -455,6 +455,7 @@ TEST_F(WebApiTest, TheHouseholderExportsEverythingAndErasesTheHistoryWithTheirPa
   store_->append({"z2m:lounge/temp", core::Metric::temperature_c, 15.4, core::from_epoch_ms(T0 + 60'000)});
   store_->save_alert("resolved-one", "resolved", "resolved", T0, R"({"id":"resolved-one"})");
   store_->save_alert("open-one", "raised", "raised", T0, R"({"id":"open-one"})");
+  ASSERT_TRUE(store_->save_energy_day({"2026-09-20", R"({"date":"2026-09-20","electricity_pence":123})", T0}));
   ASSERT_TRUE(store_->flush().has_value());
 
   EXPECT_EQ(call("GET", "/api/v1/export", "", carer.cookie).status, 403);
@@ -463,6 +464,8 @@ TEST_F(WebApiTest, TheHouseholderExportsEverythingAndErasesTheHistoryWithTheirPa
   const auto j = json::parse(doc.body);
   EXPECT_EQ(j["format"], "hearth-export/1");
   EXPECT_EQ(j["alert_events"].size(), 2u);
+  ASSERT_EQ(j["energy_daily"].size(), 1u);
+  EXPECT_EQ(j["energy_daily"][0]["summary"]["electricity_pence"], 123);
   EXPECT_NE(header(doc, "Content-Disposition").find("attachment"), std::string::npos);
   EXPECT_EQ(call("GET", "/api/v1/export/readings?day=2026-02-30", "", home.cookie).status, 400);
   EXPECT_EQ(call("GET", "/api/v1/export/readings", "", home.cookie).status, 400);
@@ -482,6 +485,7 @@ TEST_F(WebApiTest, TheHouseholderExportsEverythingAndErasesTheHistoryWithTheirPa
       call("POST", erase, R"({"confirm":"erase","password":"a long enough password"})", home.cookie, home.csrf);
   ASSERT_EQ(done.status, 200) << done.body;
   EXPECT_EQ(json::parse(done.body)["erased"]["readings"], 2);
+  EXPECT_EQ(json::parse(done.body)["erased"]["energy_days"], 1);
   EXPECT_TRUE(
       store_->readings("z2m:lounge/temp", core::Metric::temperature_c, 0, T0 * 2, Resolution::raw, 10)->empty());
   const auto open = store_->open_alerts();

@@ -45,6 +45,9 @@
     if (owner) {
       loadDevices();
       loadConsent();
+      loadTariff();
+    } else {
+      H.show(H.byId('tariff-panel'), false);
     }
     if (owner || me.role === 'carer') loadWellbeing();
   }
@@ -167,6 +170,56 @@
     H.request('PUT', '/api/v1/setup/consent', body, function (err) {
       if (failed('consent-error', err)) return;
       flash('consent-notice', H.t('ui.setup.consent.saved'));
+    });
+    return false;
+  }
+
+  /* ---- the tariff: the three figures on a bill; the rest of the tariff (bands, gas) is kept ---- */
+
+  var tariff = null;
+
+  function showTariff(data) {
+    tariff = data.tariff;
+    var e = tariff.electricity || {};
+    H.byId('tariff-current').textContent =
+      H.t(data.edited ? 'ui.setup.tariff.edited' : 'ui.setup.tariff.current', {name: tariff.name || tariff.id});
+    H.byId('tariff-unit-rate').value = String(e.unit_rate_p_per_kwh);
+    H.byId('tariff-standing').value = String(e.standing_charge_p_per_day);
+    H.byId('tariff-prepayment').checked = !!tariff.prepayment;
+    H.show(H.byId('tariff-bands'), !!(e.bands && e.bands.length));
+  }
+
+  function loadTariff() {
+    H.request('GET', '/api/v1/energy/tariff', null, function (err, data) {
+      H.show(H.byId('tariff-panel'), !err); // energy accounting may be off in this home
+      if (!err) showTariff(data);
+    });
+  }
+
+  // Pence as typed on a phone: "24.5" or "24,5"; nothing negative or absurd.
+  function pence(id) {
+    var text = H.byId(id).value.replace(',', '.').replace(/^\s+|\s+$/g, '');
+    var value = /^\d+(\.\d+)?$/.test(text) ? parseFloat(text) : NaN;
+    return value >= 0 && value <= 1000 ? value : NaN;
+  }
+
+  function submitTariff(e) {
+    if (e && e.preventDefault) e.preventDefault();
+    var unit = pence('tariff-unit-rate');
+    var standing = pence('tariff-standing');
+    H.show(H.byId('tariff-notice'), false);
+    if (!tariff || isNaN(unit) || isNaN(standing)) {
+      H.byId('tariff-error').textContent = H.t('ui.setup.tariff.invalid');
+      return false;
+    }
+    var body = JSON.parse(JSON.stringify(tariff));
+    body.electricity.unit_rate_p_per_kwh = unit;
+    body.electricity.standing_charge_p_per_day = standing;
+    body.prepayment = H.byId('tariff-prepayment').checked;
+    H.request('PUT', '/api/v1/energy/tariff', body, function (err, data) {
+      if (failed('tariff-error', err)) return;
+      showTariff(data);
+      flash('tariff-notice', H.t('ui.setup.tariff.saved'));
     });
     return false;
   }
@@ -372,6 +425,7 @@
   H.byId('first-run-form').onsubmit = submitFirstRun;
   H.byId('add-form').onsubmit = submitAdd;
   H.byId('consent-form').onsubmit = submitConsent;
+  H.byId('tariff-form').onsubmit = submitTariff;
   H.byId('wellbeing-form').onsubmit = submitWellbeing;
   H.byId('export-day-form').onsubmit = submitExportDay;
   H.byId('export-all').onclick = function () {
