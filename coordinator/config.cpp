@@ -1,5 +1,7 @@
 #include "coordinator/config.h"
 
+#include "gateway/yaml_config.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -10,90 +12,17 @@ namespace hearth::coordinator {
 namespace {
 
 using core::Error;
+using gateway::config_id_valid;
+using gateway::mqtt_url_encrypted_or_loopback;
+using gateway::YamlParser;
 
-struct ConfigError {
-  std::string message;
-};
-
-class Parser {
- public:
-  explicit Parser(std::string source) : source_(std::move(source)) {}
-
-  [[noreturn]] void fail(const YAML::Node& node, const std::string& key, const std::string& what) const {
-    std::ostringstream out;
-    out << source_;
-    if (node.IsDefined() && node.Mark().line >= 0) out << ":" << node.Mark().line + 1;
-    out << ": " << key << ": " << what;
-    throw ConfigError{out.str()};
-  }
-
-  void only_keys(const YAML::Node& node, const std::string& where, const std::set<std::string>& allowed) const {
-    if (!node.IsMap()) fail(node, where.empty() ? "(top level)" : where, "expected a mapping");
-    std::set<std::string> seen;
-    for (const auto& kv : node) {
-      const auto key = kv.first.as<std::string>();
-      const std::string full = where.empty() ? key : where + "." + key;
-      if (!allowed.empty() && !allowed.contains(key)) fail(kv.first, full, "unknown key");
-      if (!seen.insert(key).second) fail(kv.first, full, "duplicate key");
-    }
-  }
-
-  std::string str(const YAML::Node& node, const std::string& key) const {
-    if (!node.IsScalar()) fail(node, key, "expected a string");
-    auto v = node.as<std::string>();
-    if (v.empty()) fail(node, key, "empty value");
-    return v;
-  }
-
-  long long integer(const YAML::Node& node, const std::string& key, long long lo, long long hi) const {
-    long long v = 0;
-    if (!node.IsScalar() || !YAML::convert<long long>::decode(node, v)) fail(node, key, "expected an integer");
-    if (v < lo || v > hi) fail(node, key, "out of range (" + std::to_string(lo) + ".." + std::to_string(hi) + ")");
-    return v;
-  }
-
-  std::string secret_file(const YAML::Node& node, const std::string& key) const {
-    const std::string path = str(node, key);
-    std::ifstream in(path);
-    if (!in) fail(node, key, "cannot read " + path);
-    std::string secret;
-    std::getline(in, secret);
-    if (secret.empty()) fail(node, key, path + " is empty");
-    return secret;
-  }
-
-  const std::string& source() const { return source_; }
-
- private:
-  std::string source_;
-};
-
-bool id_valid(const std::string& s) {
-  if (s.empty() || s.size() > 64) return false;
-  return std::all_of(s.begin(), s.end(), [](char ch) {
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_';
-  });
-}
-
-bool url_allowed(const std::string& url) {
-  for (const char* tls : {"mqtts://", "ssl://"}) {
-    if (url.rfind(tls, 0) == 0) return url.size() > std::string_view(tls).size();
-  }
-  for (const char* scheme : {"mqtt://", "tcp://"}) {
-    for (const char* host : {"127.0.0.1:", "localhost:", "[::1]:"}) {
-      if (url.rfind(std::string(scheme) + host, 0) == 0) return true;
-    }
-  }
-  return false;
-}
-
-void parse_mqtt(const Parser& p, const YAML::Node& n, gateway::MqttConfig& m) {
+void parse_mqtt(const YamlParser& p, const YAML::Node& n, gateway::MqttConfig& m) {
   p.only_keys(n, "mqtt", {"url", "username", "password_file", "ca_file", "cert_file", "key_file"});
   for (const char* key : {"url", "username", "password_file"}) {
     if (!n[key]) p.fail(n, std::string("mqtt.") + key, "required");
   }
   m.url = p.str(n["url"], "mqtt.url");
-  if (!url_allowed(m.url))
+  if (!mqtt_url_encrypted_or_loopback(m.url))
     p.fail(n["url"], "mqtt.url", "must be mqtts:// or ssl:// (plain mqtt:// only to 127.0.0.1, localhost or [::1])");
   m.username = p.str(n["username"], "mqtt.username");
   m.password = p.secret_file(n["password_file"], "mqtt.password_file");
@@ -108,7 +37,7 @@ void parse_mqtt(const Parser& p, const YAML::Node& n, gateway::MqttConfig& m) {
   m.clean_start = true;  // see docs/uplink.md: receipts, not broker sessions, carry the guarantee
 }
 
-void parse_store(const Parser& p, const YAML::Node& n, StoreSettings& s) {
+void parse_store(const YamlParser& p, const YAML::Node& n, StoreSettings& s) {
   p.only_keys(n, "store", {"backend", "path"});
   if (n["backend"]) s.backend = p.str(n["backend"], "store.backend");
   if (s.backend != "sqlite" && s.backend != "postgresql")
@@ -119,13 +48,13 @@ void parse_store(const Parser& p, const YAML::Node& n, StoreSettings& s) {
   s.path = p.str(n["path"], "store.path");
 }
 
-void parse_coops(const Parser& p, const YAML::Node& n, std::map<std::string, std::set<std::string>>& coops) {
+void parse_coops(const YamlParser& p, const YAML::Node& n, std::map<std::string, std::set<std::string>>& coops) {
   p.only_keys(n, "coops", {});
   std::map<std::string, std::string> owner;  // gateway -> co-op: a gateway belongs to one co-op only
   for (const auto& kv : n) {
     const std::string coop = kv.first.as<std::string>();
     const std::string where = "coops." + coop;
-    if (!id_valid(coop)) p.fail(kv.first, where, "use 1-64 letters, digits, '-' or '_'");
+    if (!config_id_valid(coop)) p.fail(kv.first, where, "use 1-64 letters, digits, '-' or '_'");
     p.only_keys(kv.second, where, {"gateways"});
     const YAML::Node list = kv.second["gateways"];
     if (!list || !list.IsSequence() || list.size() == 0)
@@ -133,7 +62,7 @@ void parse_coops(const Parser& p, const YAML::Node& n, std::map<std::string, std
     auto& gateways = coops[coop];
     for (const auto& item : list) {
       const std::string gw = p.str(item, where + ".gateways");
-      if (!id_valid(gw)) p.fail(item, where + ".gateways", "'" + gw + "': use 1-64 letters, digits, '-' or '_'");
+      if (!config_id_valid(gw)) p.fail(item, where + ".gateways", "'" + gw + "': use 1-64 letters, digits, '-' or '_'");
       if (auto [it, fresh] = owner.emplace(gw, coop); !fresh)
         p.fail(item, where + ".gateways", "'" + gw + "' is already listed under co-op " + it->second);
       gateways.insert(gw);
@@ -142,14 +71,7 @@ void parse_coops(const Parser& p, const YAML::Node& n, std::map<std::string, std
   if (coops.empty()) p.fail(n, "coops", "list at least one co-op");
 }
 
-double real(const Parser& p, const YAML::Node& node, const std::string& key, double lo, double hi) {
-  double v = 0;
-  if (!node.IsScalar() || !YAML::convert<double>::decode(node, v) || !(v >= lo && v <= hi))
-    p.fail(node, key, "expected a number in " + std::to_string(lo) + ".." + std::to_string(hi));
-  return v;
-}
-
-void parse_analytics(const Parser& p, const YAML::Node& n, AnalyticsSettings& a) {
+void parse_analytics(const YamlParser& p, const YAML::Node& n, AnalyticsSettings& a) {
   p.only_keys(n, "analytics",
               {"k", "baseline_days", "min_baseline_days", "grid_kg_co2e_per_kwh", "kit_cost_pence", "settle_days"});
   if (n["k"]) a.k = static_cast<int>(p.integer(n["k"], "analytics.k", 2, 1000));
@@ -160,13 +82,13 @@ void parse_analytics(const Parser& p, const YAML::Node& n, AnalyticsSettings& a)
   if (a.min_baseline_days > a.baseline_days)
     p.fail(n, "analytics.min_baseline_days", "must not exceed analytics.baseline_days");
   if (n["grid_kg_co2e_per_kwh"])
-    a.grid_kg_co2e_per_kwh = real(p, n["grid_kg_co2e_per_kwh"], "analytics.grid_kg_co2e_per_kwh", 0.0, 2.0);
+    a.grid_kg_co2e_per_kwh = p.number(n["grid_kg_co2e_per_kwh"], "analytics.grid_kg_co2e_per_kwh", 0.0, 2.0);
   if (n["settle_days"]) a.settle_days = static_cast<int>(p.integer(n["settle_days"], "analytics.settle_days", 0, 60));
   if (n["kit_cost_pence"])
     a.kit_cost_pence = p.integer(n["kit_cost_pence"], "analytics.kit_cost_pence", 1, 100'000'000);
 }
 
-void parse_http(const Parser& p, const YAML::Node& n, HttpSettings& h) {
+void parse_http(const YamlParser& p, const YAML::Node& n, HttpSettings& h) {
   p.only_keys(n, "http", {"address", "port"});
   h.enabled = true;
   if (n["address"]) h.address = p.str(n["address"], "http.address");
@@ -176,7 +98,8 @@ void parse_http(const Parser& p, const YAML::Node& n, HttpSettings& h) {
   if (n["port"]) h.port = static_cast<std::uint16_t>(p.integer(n["port"], "http.port", 0, 65535));
 }
 
-void parse_accounts(const Parser& p, const YAML::Node& n, const CoordinatorConfig& c, std::vector<ApiAccount>& out) {
+void parse_accounts(const YamlParser& p, const YAML::Node& n, const CoordinatorConfig& c,
+                    std::vector<ApiAccount>& out) {
   if (!n.IsSequence()) p.fail(n, "accounts", "expected a list");
   std::set<std::string> names;
   for (const auto& item : n) {
@@ -186,7 +109,7 @@ void parse_accounts(const Parser& p, const YAML::Node& n, const CoordinatorConfi
     }
     ApiAccount a;
     a.name = p.str(item["name"], "accounts[].name");
-    if (!id_valid(a.name)) p.fail(item["name"], "accounts[].name", "use 1-64 letters, digits, '-' or '_'");
+    if (!config_id_valid(a.name)) p.fail(item["name"], "accounts[].name", "use 1-64 letters, digits, '-' or '_'");
     if (!names.insert(a.name).second) p.fail(item["name"], "accounts[].name", "'" + a.name + "' listed twice");
     const std::string role = p.str(item["role"], "accounts[].role");
     if (role == "coordinator")
@@ -204,14 +127,14 @@ void parse_accounts(const Parser& p, const YAML::Node& n, const CoordinatorConfi
   }
 }
 
-RotaStep parse_step(const Parser& p, const YAML::Node& n, const std::string& where) {
+RotaStep parse_step(const YamlParser& p, const YAML::Node& n, const std::string& where) {
   p.only_keys(n, where, {"id", "name", "role", "channel", "language", "ack_within"});
   RotaStep s;
   for (const char* key : {"id", "name", "role"}) {
     if (!n[key]) p.fail(n, where + "." + key, "required");
   }
   s.id = p.str(n["id"], where + ".id");
-  if (!id_valid(s.id)) p.fail(n["id"], where + ".id", "use 1-64 letters, digits, '-' or '_'");
+  if (!config_id_valid(s.id)) p.fail(n["id"], where + ".id", "use 1-64 letters, digits, '-' or '_'");
   s.name = p.str(n["name"], where + ".name");
   s.role = p.str(n["role"], where + ".role");
   static const std::set<std::string> ROLES = {"family", "volunteer", "paid", "duty"};
@@ -231,7 +154,7 @@ RotaStep parse_step(const Parser& p, const YAML::Node& n, const std::string& whe
   return s;
 }
 
-void parse_escalation(const Parser& p, const YAML::Node& n, CoordinatorConfig& c) {
+void parse_escalation(const YamlParser& p, const YAML::Node& n, CoordinatorConfig& c) {
   p.only_keys(n, "escalation", {"rotas", "duty"});
   if (n["rotas"]) {
     p.only_keys(n["rotas"], "escalation.rotas", {});
@@ -255,7 +178,7 @@ void parse_escalation(const Parser& p, const YAML::Node& n, CoordinatorConfig& c
   }
 }
 
-CoordinatorConfig parse_root(const Parser& p, const YAML::Node& root) {
+CoordinatorConfig parse_root(const YamlParser& p, const YAML::Node& root) {
   CoordinatorConfig c;
   c.source = p.source();
   p.only_keys(root, "",
@@ -269,12 +192,14 @@ CoordinatorConfig parse_root(const Parser& p, const YAML::Node& root) {
   if (!LEVELS.contains(c.log_level)) p.fail(root["log_level"], "log_level", "unknown level '" + c.log_level + "'");
   if (root["instance_id"]) {
     c.instance_id = p.str(root["instance_id"], "instance_id");
-    if (!id_valid(c.instance_id)) p.fail(root["instance_id"], "instance_id", "use 1-64 letters, digits, '-' or '_'");
+    if (!config_id_valid(c.instance_id))
+      p.fail(root["instance_id"], "instance_id", "use 1-64 letters, digits, '-' or '_'");
   }
   parse_mqtt(p, root["mqtt"], c.mqtt);
   if (root["share_group"]) {
     c.share_group = p.str(root["share_group"], "share_group");
-    if (!id_valid(c.share_group)) p.fail(root["share_group"], "share_group", "use 1-64 letters, digits, '-' or '_'");
+    if (!config_id_valid(c.share_group))
+      p.fail(root["share_group"], "share_group", "use 1-64 letters, digits, '-' or '_'");
   }
   if (root["topic_prefix"]) {
     c.topic_prefix = p.str(root["topic_prefix"], "topic_prefix");
@@ -296,42 +221,16 @@ CoordinatorConfig parse_root(const Parser& p, const YAML::Node& root) {
   return c;
 }
 
-// Duplicate keys anywhere below the top level (the top level and known maps check their own).
-void reject_duplicates(const Parser& p, const YAML::Node& node, const std::string& where) {
-  if (node.IsMap()) {
-    std::set<std::string> seen;
-    for (const auto& kv : node) {
-      const auto key = kv.first.as<std::string>();
-      const std::string full = where.empty() ? key : where + "." + key;
-      if (!seen.insert(key).second) p.fail(kv.first, full, "duplicate key");
-      reject_duplicates(p, kv.second, full);
-    }
-  } else if (node.IsSequence()) {
-    for (const auto& item : node) reject_duplicates(p, item, where);
-  }
-}
-
 }  // namespace
 
 core::Result<CoordinatorConfig> parse_coordinator_config(const std::string& yaml_text, const std::string& source) {
-  const Parser p(source);
-  try {
-    const YAML::Node root = YAML::Load(yaml_text);
-    reject_duplicates(p, root, "");
-    return parse_root(p, root);
-  } catch (const ConfigError& e) {
-    return Error{e.message};
-  } catch (const YAML::Exception& e) {
-    return Error{source + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg};
-  }
+  return gateway::parse_yaml_config<CoordinatorConfig>(yaml_text, source, parse_root);
 }
 
 core::Result<CoordinatorConfig> load_coordinator_config(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Error{path + ": cannot open config file"};
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_coordinator_config(text.str(), path);
+  auto text = gateway::read_config_file(path);
+  if (!text) return text.error();
+  return parse_coordinator_config(*text, path);
 }
 
 std::vector<std::string> describe_config(const CoordinatorConfig& c) {

@@ -1,5 +1,7 @@
 #include "gateway/config.h"
 
+#include "gateway/yaml_config.h"
+
 #include "rules/messages.h"
 
 #include <yaml-cpp/yaml.h>
@@ -21,93 +23,7 @@ namespace {
 
 using core::Error;
 
-// Thrown inside this file only; converted to Result at the boundary.
-struct ConfigError {
-  std::string message;
-};
-
-class Parser {
- public:
-  explicit Parser(std::string source) : source_(std::move(source)) {}
-
-  [[noreturn]] void fail(const YAML::Node& node, const std::string& key, const std::string& what) const {
-    std::ostringstream out;
-    out << source_;
-    if (node.IsDefined() && node.Mark().line >= 0) out << ":" << node.Mark().line + 1;
-    out << ": " << key << ": " << what;
-    throw ConfigError{out.str()};
-  }
-
-  void require_map(const YAML::Node& node, const std::string& key) const {
-    if (!node.IsMap()) fail(node, key, "expected a mapping");
-  }
-
-  // Rejects unknown keys, naming the first one found.
-  void only_keys(const YAML::Node& node, const std::string& where, const std::set<std::string>& allowed) const {
-    require_map(node, where);
-    for (const auto& kv : node) {
-      const auto key = kv.first.as<std::string>();
-      if (!allowed.contains(key)) {
-        fail(kv.first, where.empty() ? key : where + "." + key, "unknown key");
-      }
-    }
-  }
-
-  std::string str(const YAML::Node& node, const std::string& key) const {
-    if (!node.IsScalar()) fail(node, key, "expected a string");
-    const auto v = node.as<std::string>();
-    if (v.empty()) fail(node, key, "empty value");
-    return v;
-  }
-
-  bool boolean(const YAML::Node& node, const std::string& key) const {
-    bool v = false;
-    if (!node.IsScalar() || !YAML::convert<bool>::decode(node, v)) fail(node, key, "expected true or false");
-    return v;
-  }
-
-  long long integer(const YAML::Node& node, const std::string& key, long long lo, long long hi) const {
-    long long v = 0;
-    if (!node.IsScalar() || !YAML::convert<long long>::decode(node, v)) fail(node, key, "expected an integer");
-    if (v < lo || v > hi) {
-      fail(node, key, "out of range (" + std::to_string(lo) + ".." + std::to_string(hi) + ")");
-    }
-    return v;
-  }
-
-  // "500ms", "30s", "5m", "2h" or a bare number of seconds.
-  std::chrono::milliseconds duration(const YAML::Node& node, const std::string& key, std::chrono::milliseconds lo,
-                                     std::chrono::milliseconds hi) const {
-    const auto v = parse_duration_text(str(node, key));
-    if (!v) fail(node, key, "expected a duration like 500ms, 30s, 5m or 2h");
-    if (*v < lo || *v > hi) fail(node, key, "out of range");
-    return *v;
-  }
-
-  std::vector<std::string> strings(const YAML::Node& node, const std::string& key) const {
-    if (!node.IsSequence()) fail(node, key, "expected a list");
-    std::vector<std::string> out;
-    for (const auto& item : node) out.push_back(str(item, key));
-    return out;
-  }
-
-  const std::string& source() const { return source_; }
-
- private:
-  std::string source_;
-};
-
-std::string read_secret_file(const Parser& p, const YAML::Node& node, const std::string& key) {
-  const std::string path = p.str(node, key);
-  std::ifstream in(path);
-  if (!in) p.fail(node, key, "cannot read " + path);
-  std::string secret;
-  std::getline(in, secret);
-  if (secret.empty()) p.fail(node, key, path + " is empty");
-  return secret;
-}
-
-void parse_tls(const Parser& p, const YAML::Node& n, TlsConfig& tls) {
+void parse_tls(const YamlParser& p, const YAML::Node& n, TlsConfig& tls) {
   p.only_keys(n, "mqtt.tls", {"enabled", "ca_file", "cert_file", "key_file", "verify"});
   if (n["enabled"]) tls.enabled = p.boolean(n["enabled"], "mqtt.tls.enabled");
   if (n["ca_file"]) tls.ca_file = p.str(n["ca_file"], "mqtt.tls.ca_file");
@@ -116,7 +32,7 @@ void parse_tls(const Parser& p, const YAML::Node& n, TlsConfig& tls) {
   if (n["verify"]) tls.verify = p.boolean(n["verify"], "mqtt.tls.verify");
 }
 
-void parse_mqtt(const Parser& p, const YAML::Node& n, MqttConfig& m) {
+void parse_mqtt(const YamlParser& p, const YAML::Node& n, MqttConfig& m) {
   using std::chrono::seconds;
   p.only_keys(n, "mqtt",
               {"url", "version", "client_id", "username", "password", "password_file", "tls", "keepalive",
@@ -131,7 +47,7 @@ void parse_mqtt(const Parser& p, const YAML::Node& n, MqttConfig& m) {
   if (n["password"] && n["password_file"])
     p.fail(n["password_file"], "mqtt.password_file", "give password or password_file, not both");
   if (n["password"]) m.password = p.str(n["password"], "mqtt.password");
-  if (n["password_file"]) m.password = read_secret_file(p, n["password_file"], "mqtt.password_file");
+  if (n["password_file"]) m.password = p.secret_file(n["password_file"], "mqtt.password_file");
   if (n["tls"]) parse_tls(p, n["tls"], m.tls);
   const auto secs = [&](const char* key, seconds lo, seconds hi) {
     return std::chrono::duration_cast<seconds>(p.duration(n[key], std::string("mqtt.") + key, lo, hi));
@@ -141,7 +57,7 @@ void parse_mqtt(const Parser& p, const YAML::Node& n, MqttConfig& m) {
   if (n["reconnect_max"]) m.reconnect_max = secs("reconnect_max", seconds{1}, seconds{3600});
 }
 
-void parse_store(const Parser& p, const YAML::Node& n, StoreConfig& s) {
+void parse_store(const YamlParser& p, const YAML::Node& n, StoreConfig& s) {
   using std::chrono::milliseconds;
   p.only_keys(
       n, "store",
@@ -165,7 +81,7 @@ void parse_store(const Parser& p, const YAML::Node& n, StoreConfig& s) {
   }
 }
 
-void parse_http(const Parser& p, const YAML::Node& n, HttpConfig& h) {
+void parse_http(const YamlParser& p, const YAML::Node& n, HttpConfig& h) {
   p.only_keys(n, "http",
               {"address", "port", "api_token", "api_token_file", "tv_from_loopback", "secure_cookies", "tls"});
   if (const auto& t = n["tls"]) {
@@ -181,10 +97,10 @@ void parse_http(const Parser& p, const YAML::Node& n, HttpConfig& h) {
   if (n["address"]) h.address = p.str(n["address"], "http.address");
   if (n["port"]) h.port = static_cast<std::uint16_t>(p.integer(n["port"], "http.port", 0, 65535));
   if (n["api_token"]) h.api_token = p.str(n["api_token"], "http.api_token");
-  if (n["api_token_file"]) h.api_token = read_secret_file(p, n["api_token_file"], "http.api_token_file");
+  if (n["api_token_file"]) h.api_token = p.secret_file(n["api_token_file"], "http.api_token_file");
 }
 
-void parse_ingest(const Parser& p, const YAML::Node& n, IngestConfig& i) {
+void parse_ingest(const YamlParser& p, const YAML::Node& n, IngestConfig& i) {
   p.only_keys(n, "ingest", {"max_payload_bytes", "duplicate_window"});
   if (n["max_payload_bytes"]) {
     i.max_payload_bytes =
@@ -196,7 +112,7 @@ void parse_ingest(const Parser& p, const YAML::Node& n, IngestConfig& i) {
   }
 }
 
-void parse_drivers(const Parser& p, const YAML::Node& n, drivers::DriverOptions& d) {
+void parse_drivers(const YamlParser& p, const YAML::Node& n, drivers::DriverOptions& d) {
   p.only_keys(
       n, "drivers",
       {"z2m_base_topic", "ha_discovery_prefix", "esphome_prefixes", "fahrenheit_devices", "inverted_contact_devices"});
@@ -213,9 +129,7 @@ void parse_drivers(const Parser& p, const YAML::Node& n, drivers::DriverOptions&
   }
 }
 
-double number(const Parser& p, const YAML::Node& n, const std::string& key, double lo, double hi);
-
-void parse_devices(const Parser& p, const YAML::Node& n, std::map<std::string, DeviceSettings>& devices) {
+void parse_devices(const YamlParser& p, const YAML::Node& n, std::map<std::string, DeviceSettings>& devices) {
   p.require_map(n, "devices");
   for (const auto& kv : n) {
     const auto id = kv.first.as<std::string>();
@@ -235,33 +149,26 @@ void parse_devices(const Parser& p, const YAML::Node& n, std::map<std::string, D
     }
     if (d["essential"]) s.essential = p.boolean(d["essential"], where + ".essential");
     if (d["switchable"]) s.switchable = p.boolean(d["switchable"], where + ".switchable");
-    if (d["rating_w"]) s.rating_w = number(p, d["rating_w"], where + ".rating_w", 1.0, 23000.0);
+    if (d["rating_w"]) s.rating_w = p.number(d["rating_w"], where + ".rating_w", 1.0, 23000.0);
     if (d["calibration_factor"])
-      s.calibration_factor = number(p, d["calibration_factor"], where + ".calibration_factor", 0.2, 5.0);
+      s.calibration_factor = p.number(d["calibration_factor"], where + ".calibration_factor", 0.2, 5.0);
     devices[id] = s;
   }
 }
 
-core::Severity parse_severity(const Parser& p, const YAML::Node& n, const std::string& key) {
+core::Severity parse_severity(const YamlParser& p, const YAML::Node& n, const std::string& key) {
   const auto v = core::severity_from_string(p.str(n, key));
   if (!v) p.fail(n, key, "expected info, warning, urgent or emergency");
   return *v;
 }
 
-double number(const Parser& p, const YAML::Node& n, const std::string& key, double lo, double hi) {
-  double v = 0.0;
-  if (!n.IsScalar() || !YAML::convert<double>::decode(n, v) || !std::isfinite(v)) p.fail(n, key, "expected a number");
-  if (v < lo || v > hi) p.fail(n, key, "out of range (" + std::to_string(lo) + ".." + std::to_string(hi) + ")");
-  return v;
-}
-
-std::chrono::minutes whole_minutes(const Parser& p, const YAML::Node& n, const std::string& key,
+std::chrono::minutes whole_minutes(const YamlParser& p, const YAML::Node& n, const std::string& key,
                                    std::chrono::minutes lo, std::chrono::minutes hi) {
   return std::chrono::duration_cast<std::chrono::minutes>(p.duration(n, key, lo, hi));
 }
 
 // "23:00-07:00" (local time); equal ends disable the window.
-rules::DailyWindow parse_window(const Parser& p, const YAML::Node& n, const std::string& key) {
+rules::DailyWindow parse_window(const YamlParser& p, const YAML::Node& n, const std::string& key) {
   static const std::regex RE(R"(^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$)");
   std::smatch m;
   const std::string text = p.str(n, key);
@@ -272,7 +179,7 @@ rules::DailyWindow parse_window(const Parser& p, const YAML::Node& n, const std:
   return {h1 * 60 + m1, h2 * 60 + m2};
 }
 
-rules::ThresholdRuleConfig parse_threshold(const Parser& p, const YAML::Node& n, const std::string& where) {
+rules::ThresholdRuleConfig parse_threshold(const YamlParser& p, const YAML::Node& n, const std::string& where) {
   using std::chrono::minutes;
   p.only_keys(n, where,
               {"id", "enabled", "metric", "below", "above", "hysteresis", "for", "clear_hold", "max_data_age",
@@ -290,8 +197,8 @@ rules::ThresholdRuleConfig parse_threshold(const Parser& p, const YAML::Node& n,
   if (n["below"].IsDefined() == n["above"].IsDefined()) p.fail(n, where, "give exactly one of below or above");
   t.direction = n["below"] ? rules::Direction::below : rules::Direction::above;
   const auto& limit = n["below"] ? n["below"] : n["above"];
-  t.threshold = number(p, limit, where + (n["below"] ? ".below" : ".above"), -1e9, 1e9);
-  if (n["hysteresis"]) t.hysteresis = number(p, n["hysteresis"], where + ".hysteresis", 0.0, 1e6);
+  t.threshold = p.number(limit, where + (n["below"] ? ".below" : ".above"), -1e9, 1e9);
+  if (n["hysteresis"]) t.hysteresis = p.number(n["hysteresis"], where + ".hysteresis", 0.0, 1e6);
   if (n["for"]) t.duration = whole_minutes(p, n["for"], where + ".for", minutes{0}, minutes{7 * 24 * 60});
   if (n["clear_hold"])
     t.clear_hold = whole_minutes(p, n["clear_hold"], where + ".clear_hold", minutes{0}, minutes{24 * 60});
@@ -313,7 +220,7 @@ rules::ThresholdRuleConfig parse_threshold(const Parser& p, const YAML::Node& n,
   return t;
 }
 
-void parse_rules(const Parser& p, const YAML::Node& n, rules::RulesConfig& r) {
+void parse_rules(const YamlParser& p, const YAML::Node& n, rules::RulesConfig& r) {
   using std::chrono::minutes;
   p.only_keys(n, "rules",
               {"utc_offset_min", "thresholds", "safety", "appliance_left_on", "inactivity", "night_door",
@@ -335,7 +242,7 @@ void parse_rules(const Parser& p, const YAML::Node& n, rules::RulesConfig& r) {
     p.only_keys(s, "rules.safety", {"enabled", "co_ppm_threshold"});
     if (s["enabled"]) r.safety.enabled = p.boolean(s["enabled"], "rules.safety.enabled");
     if (s["co_ppm_threshold"])
-      r.safety.co_ppm_threshold = number(p, s["co_ppm_threshold"], "rules.safety.co_ppm_threshold", 1, 10000);
+      r.safety.co_ppm_threshold = p.number(s["co_ppm_threshold"], "rules.safety.co_ppm_threshold", 1, 10000);
   }
   if (const auto& a = n["appliance_left_on"]) {
     p.only_keys(a, "rules.appliance_left_on",
@@ -343,7 +250,7 @@ void parse_rules(const Parser& p, const YAML::Node& n, rules::RulesConfig& r) {
     auto& c = r.appliance_left_on;
     if (a["enabled"]) c.enabled = p.boolean(a["enabled"], "rules.appliance_left_on.enabled");
     if (a["kinds"]) c.kinds = p.strings(a["kinds"], "rules.appliance_left_on.kinds");
-    if (a["threshold_w"]) c.threshold_w = number(p, a["threshold_w"], "rules.appliance_left_on.threshold_w", 1, 20000);
+    if (a["threshold_w"]) c.threshold_w = p.number(a["threshold_w"], "rules.appliance_left_on.threshold_w", 1, 20000);
     if (a["on_for"])
       c.on_for = whole_minutes(p, a["on_for"], "rules.appliance_left_on.on_for", minutes{1}, minutes{24 * 60});
     if (a["auto_switch_off"])
@@ -400,9 +307,9 @@ void parse_rules(const Parser& p, const YAML::Node& n, rules::RulesConfig& r) {
     if (a["offline_for"])
       c.offline_for =
           whole_minutes(p, a["offline_for"], "rules.device_health.offline_for", minutes{1}, minutes{7 * 24 * 60});
-    if (a["stale_factor"]) c.stale_factor = number(p, a["stale_factor"], "rules.device_health.stale_factor", 1.5, 100);
+    if (a["stale_factor"]) c.stale_factor = p.number(a["stale_factor"], "rules.device_health.stale_factor", 1.5, 100);
     if (a["battery_low_pct"])
-      c.battery_low_pct = number(p, a["battery_low_pct"], "rules.device_health.battery_low_pct", 1, 90);
+      c.battery_low_pct = p.number(a["battery_low_pct"], "rules.device_health.battery_low_pct", 1, 90);
     if (a["clock_unsynchronised_for"]) {
       c.clock_unsynchronised_for =
           whole_minutes(p, a["clock_unsynchronised_for"], "rules.device_health.clock_unsynchronised_for", minutes{1},
@@ -411,7 +318,7 @@ void parse_rules(const Parser& p, const YAML::Node& n, rules::RulesConfig& r) {
   }
 }
 
-void parse_consent(const Parser& p, const YAML::Node& n, ConsentConfig& c) {
+void parse_consent(const YamlParser& p, const YAML::Node& n, ConsentConfig& c) {
   p.only_keys(n, "consent", {"alerts", "daily_summaries"});
   if (n["alerts"]) c.alerts = p.boolean(n["alerts"], "consent.alerts");
   if (n["daily_summaries"]) c.daily_summaries = p.boolean(n["daily_summaries"], "consent.daily_summaries");
@@ -427,7 +334,7 @@ bool webhook_url_allowed(const std::string& url) {
   return false;
 }
 
-void parse_webhook(const Parser& p, const YAML::Node& n, WebhookConfig& w) {
+void parse_webhook(const YamlParser& p, const YAML::Node& n, WebhookConfig& w) {
   using std::chrono::milliseconds;
   p.only_keys(n, "webhook",
               {"url", "secret", "secret_file", "ca_file", "timeout", "retry_min", "retry_max", "give_up_after"});
@@ -437,7 +344,7 @@ void parse_webhook(const Parser& p, const YAML::Node& n, WebhookConfig& w) {
     p.fail(n["url"], "webhook.url", "must be https:// (plain http only to 127.0.0.1, localhost or [::1])");
   if (n["secret"] && n["secret_file"]) p.fail(n["secret_file"], "webhook.secret_file", "give secret or secret_file");
   if (n["secret"]) w.secret = p.str(n["secret"], "webhook.secret");
-  if (n["secret_file"]) w.secret = read_secret_file(p, n["secret_file"], "webhook.secret_file");
+  if (n["secret_file"]) w.secret = p.secret_file(n["secret_file"], "webhook.secret_file");
   if (w.secret.size() < 16)
     p.fail(n, "webhook.secret", "required, at least 16 characters (the receiver checks the signature with it)");
   if (n["ca_file"]) w.ca_file = p.str(n["ca_file"], "webhook.ca_file");
@@ -457,27 +364,7 @@ void parse_webhook(const Parser& p, const YAML::Node& n, WebhookConfig& w) {
   }
 }
 
-bool uplink_id_valid(const std::string& s) {
-  if (s.empty() || s.size() > 64) return false;
-  return std::all_of(s.begin(), s.end(), [](char ch) {
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_';
-  });
-}
-
-// Like the webhook: encrypted unless the broker is on this machine.
-bool uplink_url_allowed(const std::string& url) {
-  for (const char* tls : {"mqtts://", "ssl://"}) {
-    if (url.rfind(tls, 0) == 0) return url.size() > std::string_view(tls).size();
-  }
-  for (const char* scheme : {"mqtt://", "tcp://"}) {
-    for (const char* host : {"127.0.0.1:", "localhost:", "[::1]:"}) {
-      if (url.rfind(std::string(scheme) + host, 0) == 0) return true;
-    }
-  }
-  return false;
-}
-
-void parse_uplink(const Parser& p, const YAML::Node& n, UplinkConfig& u) {
+void parse_uplink(const YamlParser& p, const YAML::Node& n, UplinkConfig& u) {
   using std::chrono::milliseconds;
   p.only_keys(n, "uplink",
               {"url", "coop_id", "gateway_id", "password_file", "ca_file", "cert_file", "key_file", "topic_prefix",
@@ -486,14 +373,14 @@ void parse_uplink(const Parser& p, const YAML::Node& n, UplinkConfig& u) {
     if (!n[key]) p.fail(n, std::string("uplink.") + key, "required when uplink is given");
   }
   u.url = p.str(n["url"], "uplink.url");
-  if (!uplink_url_allowed(u.url))
+  if (!mqtt_url_encrypted_or_loopback(u.url))
     p.fail(n["url"], "uplink.url", "must be mqtts:// or ssl:// (plain mqtt:// only to 127.0.0.1, localhost or [::1])");
   u.coop_id = p.str(n["coop_id"], "uplink.coop_id");
-  if (!uplink_id_valid(u.coop_id)) p.fail(n["coop_id"], "uplink.coop_id", "use 1-64 letters, digits, '-' or '_'");
+  if (!config_id_valid(u.coop_id)) p.fail(n["coop_id"], "uplink.coop_id", "use 1-64 letters, digits, '-' or '_'");
   u.gateway_id = p.str(n["gateway_id"], "uplink.gateway_id");
-  if (!uplink_id_valid(u.gateway_id))
+  if (!config_id_valid(u.gateway_id))
     p.fail(n["gateway_id"], "uplink.gateway_id", "use 1-64 letters, digits, '-' or '_'");
-  u.password = read_secret_file(p, n["password_file"], "uplink.password_file");
+  u.password = p.secret_file(n["password_file"], "uplink.password_file");
   if (n["ca_file"]) u.ca_file = p.str(n["ca_file"], "uplink.ca_file");
   if (n["cert_file"]) u.cert_file = p.str(n["cert_file"], "uplink.cert_file");
   if (n["key_file"]) u.key_file = p.str(n["key_file"], "uplink.key_file");
@@ -548,7 +435,7 @@ nlohmann::json yaml_to_json(const YAML::Node& n) {
   return text;
 }
 
-void parse_energy(const Parser& p, const YAML::Node& n, EnergySettings& e) {
+void parse_energy(const YamlParser& p, const YAML::Node& n, EnergySettings& e) {
   namespace en = rules::energy;
   p.only_keys(n, "energy",
               {"enabled", "tariff", "heating_fuel", "prepayment", "income_band", "grid_kg_co2e_per_kwh",
@@ -596,7 +483,7 @@ void parse_energy(const Parser& p, const YAML::Node& n, EnergySettings& e) {
     e.income = band;
   }
   if (n["grid_kg_co2e_per_kwh"])
-    e.grid_kg_co2e_per_kwh = number(p, n["grid_kg_co2e_per_kwh"], "energy.grid_kg_co2e_per_kwh", 0.0, 2.0);
+    e.grid_kg_co2e_per_kwh = p.number(n["grid_kg_co2e_per_kwh"], "energy.grid_kg_co2e_per_kwh", 0.0, 2.0);
   if (n["kit_cost_pence"]) e.kit_cost_pence = p.integer(n["kit_cost_pence"], "energy.kit_cost_pence", 0, 100'000'00);
   for (const char* key : {"baseline", "reporting"}) {
     if (!n[key]) continue;
@@ -610,7 +497,7 @@ void parse_energy(const Parser& p, const YAML::Node& n, EnergySettings& e) {
         static_cast<int>(p.integer(n["summary_retention_days"], "energy.summary_retention_days", 30, 36500));
 }
 
-GatewayConfig parse_root(const Parser& p, const YAML::Node& root) {
+GatewayConfig parse_root(const YamlParser& p, const YAML::Node& root) {
   GatewayConfig c;
   c.source = p.source();
   if (root.IsNull()) return c;  // an empty file means defaults
@@ -631,21 +518,6 @@ GatewayConfig parse_root(const Parser& p, const YAML::Node& root) {
   if (root["uplink"]) parse_uplink(p, root["uplink"], c.uplink);
   if (root["energy"]) parse_energy(p, root["energy"], c.energy);
   return c;
-}
-
-// YAML allows duplicate keys silently; we do not (a duplicate usually hides a typo).
-void reject_duplicate_keys(const Parser& p, const YAML::Node& node, const std::string& where) {
-  if (node.IsMap()) {
-    std::set<std::string> seen;
-    for (const auto& kv : node) {
-      const auto key = kv.first.as<std::string>();
-      const std::string path = where.empty() ? key : where + "." + key;
-      if (!seen.insert(key).second) p.fail(kv.first, path, "duplicate key");
-      reject_duplicate_keys(p, kv.second, path);
-    }
-  } else if (node.IsSequence()) {
-    for (const auto& item : node) reject_duplicate_keys(p, item, where);
-  }
 }
 
 bool valid_home_id(const std::string& id) {
@@ -677,24 +549,13 @@ std::optional<std::pair<rules::energy::Day, rules::energy::Day>> parse_day_range
 }
 
 core::Result<GatewayConfig> parse_config(const std::string& yaml_text, const std::string& source_name) {
-  const Parser p(source_name);
-  try {
-    const YAML::Node root = YAML::Load(yaml_text);
-    reject_duplicate_keys(p, root, "");
-    return parse_root(p, root);
-  } catch (const ConfigError& e) {
-    return Error{e.message};
-  } catch (const YAML::Exception& e) {
-    return Error{source_name + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg};
-  }
+  return parse_yaml_config<GatewayConfig>(yaml_text, source_name, parse_root);
 }
 
 core::Result<GatewayConfig> load_config_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Error{path + ": cannot open config file"};
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_config(text.str(), path);
+  auto text = read_config_file(path);
+  if (!text) return text.error();
+  return parse_config(*text, path);
 }
 
 core::Result<GatewayConfig> finalise_config(GatewayConfig c, const Overrides& o) {

@@ -1,4 +1,5 @@
 #include "gateway/config.h"
+#include "gateway/yaml_config.h"
 
 #include <gtest/gtest.h>
 
@@ -376,4 +377,35 @@ TEST(Config, BadEnergyValuesNameFileLineAndKey) {
   expect("energy:\n  kit_cost: 100\n", "2", "energy.kit_cost");
   expect("devices:\n  tasmota:x: {kind: tv, rating_w: 0}\n", "2", "devices.tasmota:x.rating_w");
   expect("devices:\n  tasmota:x:\n    calibration_factor: 9\n", "3", "devices.tasmota:x.calibration_factor");
+}
+
+// gateway/yaml_config.h, shared with hearth-coordinator's config.
+TEST(YamlConfig, StrictReadingSharedByBothConfigFiles) {
+  using hearth::gateway::YamlParser;
+  const auto parse = [](const std::string& text) {
+    return hearth::gateway::parse_yaml_config<std::string>(
+        text, "x.yaml", [](const YamlParser& p, const YAML::Node& root) {
+          p.only_keys(root, "", {"ids", "n"});
+          if (root["ids"]) p.only_keys(root["ids"], "ids", {});  // any id
+          if (root["n"]) return std::to_string(p.number(root["n"], "n", 0.0, 10.0));
+          return std::string("ok");
+        });
+  };
+  EXPECT_TRUE(parse("ids: {a: 1, b: 2}\n"));
+  const auto dup = parse("ids:\n  a: 1\n  a: 2\n");
+  ASSERT_FALSE(dup);
+  EXPECT_NE(dup.error().message.find("x.yaml:3: ids.a: duplicate key"), std::string::npos) << dup.error().message;
+  const auto unknown = parse("idz: {}\n");
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(unknown.error().message.find("x.yaml:1: idz: unknown key"), std::string::npos);
+  EXPECT_FALSE(parse("n: .nan\n"));
+  EXPECT_FALSE(parse("n: 11\n"));
+  EXPECT_FALSE(parse("ids: [unclosed\n"));
+  EXPECT_TRUE(hearth::gateway::mqtt_url_encrypted_or_loopback("mqtts://coop.example:8883"));
+  EXPECT_TRUE(hearth::gateway::mqtt_url_encrypted_or_loopback("tcp://127.0.0.1:1883"));
+  EXPECT_FALSE(hearth::gateway::mqtt_url_encrypted_or_loopback("tcp://coop.example:1883"));
+  EXPECT_FALSE(hearth::gateway::mqtt_url_encrypted_or_loopback("mqtts://"));
+  EXPECT_TRUE(hearth::gateway::config_id_valid("gw-0042"));
+  EXPECT_FALSE(hearth::gateway::config_id_valid("gw/0042"));
+  EXPECT_FALSE(hearth::gateway::config_id_valid(std::string(65, 'a')));
 }
