@@ -37,15 +37,65 @@ void parse_mqtt(const YamlParser& p, const YAML::Node& n, gateway::MqttConfig& m
   m.clean_start = true;  // see docs/uplink.md: receipts, not broker sessions, carry the guarantee
 }
 
+// A password written into the connection string itself: libpq's "password=" keyword, or
+// "user:password@" in a URL. Refused: it belongs in store.password_file (mode 0600).
+bool conninfo_has_password(const std::string& c) {
+  if (c.rfind("postgresql://", 0) == 0 || c.rfind("postgres://", 0) == 0) {
+    const auto start = c.find("://") + 3;
+    const auto end = c.find_first_of("/?", start);
+    const std::string authority = c.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    const auto at = authority.rfind('@');
+    if (at != std::string::npos && authority.substr(0, at).find(':') != std::string::npos) return true;
+    const auto query = c.find('?');
+    return query != std::string::npos && (c.find("password=", query) != std::string::npos);
+  }
+  for (std::size_t at = c.find("password"); at != std::string::npos; at = c.find("password", at + 1)) {
+    const bool word_start = at == 0 || c[at - 1] == ' ' || c[at - 1] == '\t';
+    auto next = c.find_first_not_of(" \t", at + 8);
+    if (word_start && next != std::string::npos && c[next] == '=') return true;
+  }
+  return false;
+}
+
+// libpq's sslmode values; given in the connection string (sslmode=verify-full for a remote server).
+bool sslmode_valid(const std::string& c) {
+  const auto at = c.find("sslmode=");
+  if (at == std::string::npos) return true;
+  const auto end = c.find_first_of(" &\t", at);
+  const std::string mode = c.substr(at + 8, end == std::string::npos ? std::string::npos : end - at - 8);
+  for (const char* ok : {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"})
+    if (mode == ok) return true;
+  return false;
+}
+
 void parse_store(const YamlParser& p, const YAML::Node& n, StoreSettings& s) {
-  p.only_keys(n, "store", {"backend", "path"});
+  p.only_keys(n, "store", {"backend", "path", "url", "conninfo", "password_file"});
   if (n["backend"]) s.backend = p.str(n["backend"], "store.backend");
   if (s.backend != "sqlite" && s.backend != "postgresql")
     p.fail(n["backend"], "store.backend", "expected sqlite or postgresql");
-  if (s.backend == "postgresql")
-    p.fail(n["backend"], "store.backend", "the PostgreSQL backend is not built yet (docs/uplink.md); use sqlite");
-  if (!n["path"]) p.fail(n, "store.path", "required");
-  s.path = p.str(n["path"], "store.path");
+  if (s.backend == "sqlite") {
+    for (const char* key : {"url", "conninfo", "password_file"}) {
+      if (n[key]) p.fail(n[key], std::string("store.") + key, "only with backend: postgresql");
+    }
+    if (!n["path"]) p.fail(n, "store.path", "required");
+    s.path = p.str(n["path"], "store.path");
+    return;
+  }
+  if (n["path"]) p.fail(n["path"], "store.path", "only with backend: sqlite (PostgreSQL takes store.conninfo)");
+  if (n["url"] && n["conninfo"]) p.fail(n["conninfo"], "store.conninfo", "give store.url or store.conninfo, not both");
+  const char* key = n["url"] ? "url" : "conninfo";
+  if (!n[key]) p.fail(n, "store.conninfo", "required with backend: postgresql (or store.url)");
+  const std::string where = std::string("store.") + key;
+  s.conninfo = p.str(n[key], where);
+  if (n["url"] && s.conninfo.rfind("postgresql://", 0) != 0 && s.conninfo.rfind("postgres://", 0) != 0)
+    p.fail(n[key], where, "expected a postgresql:// URL");
+  if (n["conninfo"] && s.conninfo.find("://") != std::string::npos)
+    p.fail(n[key], where, "a URL goes in store.url; store.conninfo takes libpq keyword=value pairs");
+  if (conninfo_has_password(s.conninfo))
+    p.fail(n[key], where, "no password in the connection string: put it in a file named by store.password_file");
+  if (!sslmode_valid(s.conninfo))
+    p.fail(n[key], where, "sslmode must be disable, allow, prefer, require, verify-ca or verify-full");
+  if (n["password_file"]) s.password = p.secret_file(n["password_file"], "store.password_file");
 }
 
 void parse_coops(const YamlParser& p, const YAML::Node& n, std::map<std::string, std::set<std::string>>& coops) {
@@ -241,7 +291,8 @@ std::vector<std::string> describe_config(const CoordinatorConfig& c) {
           " password=*** tls=" + (c.mqtt.tls.enabled ? "on" : "off") +
           " ca_file=" + (c.mqtt.tls.ca_file.empty() ? "(system)" : c.mqtt.tls.ca_file),
       "share_group: " + c.share_group + " topic_prefix: " + c.topic_prefix,
-      "store: " + c.store.backend + " " + c.store.path,
+      "store: " + c.store.backend + " " + (c.store.backend == "sqlite" ? c.store.path : c.store.conninfo) +
+          (c.store.password.empty() ? "" : " password ***"),
   };
   for (const auto& [coop, gateways] : c.coops) {
     out.push_back("coop " + coop + ": " + std::to_string(gateways.size()) + " gateway(s)" +

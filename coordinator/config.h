@@ -17,8 +17,12 @@
 namespace hearth::coordinator {
 
 struct StoreSettings {
-  std::string backend = "sqlite";  // "sqlite" (built in); "postgresql" is reserved for a libpqxx backend
+  std::string backend = "sqlite";  // "sqlite" or "postgresql" (coordinator/postgres_store.h)
   std::string path;                // SQLite file; instances on one host may share it (WAL)
+  // PostgreSQL: a libpq keyword/value string or postgresql:// URL (store.conninfo or store.url),
+  // never with a password in it; the password, if any, is read from store.password_file.
+  std::string conninfo;
+  std::string password;
 };
 
 // The coordinator's HTTP API (coordinator/api.h). Plain HTTP, so loopback only: put a TLS reverse

@@ -3,6 +3,7 @@
 #include <array>
 #include <string_view>
 
+#include "coordinator/postgres_store.h"
 #include "gateway/sqlite.h"
 
 namespace hearth::coordinator {
@@ -14,7 +15,9 @@ using gateway::sqlite::Stmt;
 // Numbered migrations; index i takes the schema from version i to i+1. Never edit a shipped one.
 // Written for both backends: BIGINT and TEXT mean the same in SQLite and PostgreSQL, and ON CONFLICT
 // ... DO UPDATE / DO NOTHING is shared syntax. The one difference: "INTEGER PRIMARY KEY" (SQLite's
-// rowid) becomes "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY" in the PostgreSQL backend.
+// rowid) becomes "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY" in the PostgreSQL backend
+// (postgres_store.cpp rewrites it). SQLite keeps the version in PRAGMA user_version, PostgreSQL in
+// a schema_version table.
 constexpr std::array<std::string_view, 2> MIGRATIONS = {
     R"sql(
 CREATE TABLE messages (
@@ -514,9 +517,14 @@ class SqliteCoordinatorStore final : public CoordinatorStore {
 
 core::Result<std::unique_ptr<CoordinatorStore>> open_coordinator_store(const StoreSettings& settings) {
   if (settings.backend == "sqlite") return SqliteCoordinatorStore::open(settings.path);
+  if (settings.backend == "postgresql") return open_postgres_store(settings);
   return Error{"store.backend " + settings.backend + " is not built into this hearth-coordinator"};
 }
 
 std::size_t coordinator_schema_version() { return MIGRATIONS.size(); }
+
+std::string_view coordinator_migration(std::size_t version) {
+  return version >= 1 && version <= MIGRATIONS.size() ? MIGRATIONS[version - 1] : std::string_view{};
+}
 
 }  // namespace hearth::coordinator

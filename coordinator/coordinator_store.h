@@ -1,8 +1,9 @@
 #pragma once
 // The coordinator's storage. One interface, one schema (numbered migrations, written in the SQL
 // common to SQLite and PostgreSQL where possible; coordinator_store.cpp notes each difference), so
-// a PostgreSQL backend (libpqxx) can implement the same interface. Built in: SQLite (WAL), which
-// several instances on one host may share.
+// the PostgreSQL backend (coordinator/postgres_store.h, libpqxx) implements the same interface.
+// SQLite (WAL) by default, which several instances on one host may share; PostgreSQL for instances
+// on several hosts.
 //
 // Idempotent by construction: every message is stored under UNIQUE (coop_id, home_id, message_id),
 // so a resend is recognised in the same transaction and reported as a duplicate, never stored twice.
@@ -11,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "coordinator/config.h"
@@ -151,12 +153,16 @@ class CoordinatorStore {
   virtual core::Result<std::vector<EscalationStep>> escalation_steps(const std::string& coop_id,
                                                                      const std::string& home_id) const = 0;
   virtual core::Result<ResponseSummary> response_summary(const std::string& coop_id) const = 0;
+  // Connections re-made after one was lost (PostgreSQL); always 0 for SQLite.
+  virtual std::uint64_t reconnects() const { return 0; }
 };
 
-// "sqlite" opens (creating and migrating) the file; other backends are an error until built.
+// "sqlite" opens (creating and migrating) the file; "postgresql" connects and migrates the database.
 core::Result<std::unique_ptr<CoordinatorStore>> open_coordinator_store(const StoreSettings& settings);
 
-// The migrations' SQL (1-based), for tests.
+// The number of migrations, and migration `version`'s SQL (1-based) in SQLite's spelling; the
+// PostgreSQL backend rewrites the one dialect difference (see coordinator_store.cpp).
 std::size_t coordinator_schema_version();
+std::string_view coordinator_migration(std::size_t version);
 
 }  // namespace hearth::coordinator

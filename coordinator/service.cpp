@@ -165,8 +165,8 @@ struct Service::Impl {
     const auto& s = ingest->stats();
     std::string rejected;
     for (const auto& [reason, n] : s.rejected) rejected += " " + reason + "=" + std::to_string(n);
-    spdlog::info("{}: received {} stored {} duplicates {} store failures {} rejected{}", TAG, s.received, s.stored,
-                 s.duplicates, s.failed, rejected.empty() ? " 0" : rejected);
+    spdlog::info("{}: received {} stored {} duplicates {} store failures {} store reconnects {} rejected{}", TAG,
+                 s.received, s.stored, s.duplicates, s.failed, store->reconnects(), rejected.empty() ? " 0" : rejected);
   }
 
   void arm_stats_timer() {

@@ -10,6 +10,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev mosquitto mosquitto-clients openssl curl clang-format
   chromium nodejs  # dashboard browser tests (tests/browser)
   python3-jsonschema  # firmware-interface: examples and C encoder output against the JSON Schemas
+  libpqxx-dev  # hearth-coordinator's PostgreSQL backend (coordinator/postgres_store.cpp; Debian 12 ships 6.4)
+  postgresql   # its tests and bench/coordinator --store postgresql start a private cluster (initdb, postgres)
 )
 # Debian's npm conflicts with NodeSource's nodejs, which bundles its own npm: add it only if absent.
 command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)

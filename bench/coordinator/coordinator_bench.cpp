@@ -1,6 +1,8 @@
 // bench/coordinator: hearth-coordinator at co-op scale (issue 7), through a real Mosquitto on
-// loopback, against N coordinator instances (separate processes, as deployed) sharing one SQLite
-// file through an MQTT 5 shared subscription:
+// loopback, against N coordinator instances (separate processes, as deployed) sharing one store
+// (--store sqlite: one SQLite file; --store postgresql: a private PostgreSQL cluster the bench
+// starts, fsync and synchronous_commit on, as tests/support/postgres_cluster.h) through an MQTT 5
+// shared subscription:
 //   1. daily summaries: one energy summary (rules::energy::DailySummary JSON, as gateways send it)
 //      from each of --homes homes, published at once; throughput = summaries / (last receipt - first
 //      publish). A receipt is published by the coordinator only after the summary is committed.
@@ -8,9 +10,10 @@
 //      = publish -> its receipt (alert stored at the co-op). In the same run and just before, the
 //      baseline: the same number of messages published back to back to a topic the bench itself
 //      subscribes to (the bare broker's round trip), so the result is a ratio, not a threshold.
-//   3. storage per home-year = database bytes after phase 1 / (homes x days) x 365.
+//   3. storage per home-year = database bytes after phase 1 / (homes x days) x 365 (PostgreSQL:
+//      pg_database_size).
 // One client publishes on behalf of every gateway (topics per gateway; the broker has no ACL here),
-// so 10,000 gateway connections are not simulated. PostgreSQL: the backend does not exist yet.
+// so 10,000 gateway connections are not simulated.
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -39,6 +42,7 @@
 #include "gateway/mqtt_client.h"
 #include "rules/energy_summary.h"
 #include "rules/energy_time.h"
+#include "support/postgres_cluster.h"
 #include "support/process.h"
 
 namespace {
@@ -60,6 +64,7 @@ struct Options {
   int window = 16;  // the bench client's unacknowledged publishes (below Mosquitto's default 20)  // Mosquitto
                     // max_inflight_messages; 0: its default (20)
   int timeout_s = 300;
+  std::string store = "sqlite";  // or postgresql
 };
 
 std::string gateway_id(int i) {
@@ -362,10 +367,39 @@ int run(const Options& o) {
   fs::create_directories(dir);
   const fs::path db = dir / "coordinator.db";
   fs::remove(db);
-  std::printf(
-      "# bench/coordinator\n\nworkdir %s; %d homes, %d summary day(s) each, %d alerts, %d instance(s), "
-      "SQLite shared file (PostgreSQL backend: not built)\n\n",
-      dir.c_str(), o.homes, o.days, o.alerts, o.instances);
+  const bool postgres = o.store == "postgresql";
+  std::unique_ptr<hearth::test::PostgresCluster> pg;
+  if (postgres) {
+    fs::remove_all(dir / "pg");
+    pg = std::make_unique<hearth::test::PostgresCluster>((dir / "pg").string(),
+                                                         hearth::test::PostgresCluster::Options{true, 50});
+    std::string error;
+    if (hearth::test::postgres_bin_dir().empty()) {
+      std::fprintf(stderr, "PostgreSQL is not installed\n");
+      return 77;
+    }
+    if (!pg->start(error) || !pg->create_database("coordinator", error)) {
+      std::fprintf(stderr, "PostgreSQL: %s\n", error.c_str());
+      return 1;
+    }
+  }
+  // The store's size and row counts, whichever backend.
+  const auto store_bytes = [&]() -> std::uintmax_t {
+    if (!postgres) return db_bytes(db);
+    const std::string n = pg->scalar("coordinator", "SELECT pg_database_size('coordinator')");
+    return n.empty() ? 0 : std::stoull(n);
+  };
+  const auto store_rows = [&](const char* sql) -> std::int64_t {
+    if (!postgres) return count_rows(db, sql);
+    const std::string n = pg->scalar("coordinator", sql);
+    return n.empty() ? -1 : std::stoll(n);
+  };
+  std::printf("# bench/coordinator\n\nworkdir %s; %d homes, %d summary day(s) each, %d alerts, %d instance(s), %s\n\n",
+              dir.c_str(), o.homes, o.days, o.alerts, o.instances,
+              postgres ? (std::string("PostgreSQL ") + pg->scalar("postgres", "SHOW server_version") +
+                          " (private cluster, fsync on, synchronous_commit on)")
+                             .c_str()
+                       : "SQLite shared file (WAL, synchronous=FULL)");
 
   hearth::test::MosquittoBroker broker(dir.string());
   std::string extra = "max_queued_messages 0\n";  // a slow subscriber gets messages late, never loses them
@@ -379,8 +413,13 @@ int run(const Options& o) {
   {
     std::ofstream conf(dir / "coordinator.yaml");
     conf << "log_level: info\nmqtt:\n  url: " << broker.url()
-         << "\n  username: coordinator\n  password_file: " << (dir / "mqtt.password").string()
-         << "\nstore:\n  backend: sqlite\n  path: " << db.string() << "\ncoops:\n";
+         << "\n  username: coordinator\n  password_file: " << (dir / "mqtt.password").string() << "\nstore:\n";
+    if (postgres)
+      conf << "  backend: postgresql\n  conninfo: " << pg->conninfo("coordinator")
+           << "\n  password_file: " << pg->password_file() << "\n";
+    else
+      conf << "  backend: sqlite\n  path: " << db.string() << "\n";
+    conf << "coops:\n";
     for (const std::string coop : {"bench-a", "bench-b"}) {
       conf << "  " << coop << ":\n    gateways:\n";
       for (int i = 0; i < o.homes; ++i) {
@@ -393,7 +432,7 @@ int run(const Options& o) {
     std::fprintf(stderr, "coordinator instances did not connect; see %s/coordinator-*.log\n", dir.c_str());
     return 1;
   }
-  const auto empty_bytes = db_bytes(db);
+  const auto empty_bytes = store_bytes();
   int status = 0;
   {
     Client client(broker.port(), static_cast<std::size_t>(o.window));
@@ -434,8 +473,8 @@ int run(const Options& o) {
   }
   std::printf("stopping the instances to measure the database (WAL checkpointed on close):\n");
   instances.stop();
-  const auto summary_bytes = db_bytes(db) - empty_bytes;
-  const auto stored_summaries = count_rows(db, "SELECT count(*) FROM summaries");
+  const auto summary_bytes = store_bytes() - empty_bytes;
+  const auto stored_summaries = store_rows("SELECT count(*) FROM summaries");
   const double per_home_year = static_cast<double>(summary_bytes) / o.homes / o.days * 365.0;
   std::printf("\n## storage\n\n| figure | value |\n|---|---:|\n");
   std::printf("| summaries stored (rows) | %lld of %d |\n", static_cast<long long>(stored_summaries), o.homes * o.days);
@@ -497,8 +536,9 @@ int run(const Options& o) {
   std::printf("stopping the instances:\n");
   instances.stop();
   std::printf("alert events stored: %lld of %d\n",
-              static_cast<long long>(count_rows(db, "SELECT count(*) FROM alert_events")), o.alerts);
+              static_cast<long long>(store_rows("SELECT count(*) FROM alert_events")), o.alerts);
   broker.stop();
+  pg.reset();
   if (o.workdir.empty() && !o.keep) fs::remove_all(dir);
   return status;
 }
@@ -515,6 +555,11 @@ int main(int argc, char** argv) {
   cli.add_option("--workdir", o.workdir, "directory for the broker, config and database (kept)");
   cli.add_option("--timeout", o.timeout_s, "seconds to wait for receipts")->capture_default_str();
   cli.add_flag("--keep", o.keep, "keep the temporary directory");
+  cli.add_option("--store", o.store,
+                 "the coordinators' store: sqlite (one shared file) or postgresql (a private "
+                 "cluster started by the bench)")
+      ->check(CLI::IsMember({"sqlite", "postgresql"}))
+      ->capture_default_str();
   cli.add_option("--broker-inflight", o.broker_inflight, "Mosquitto max_inflight_messages (0: default 20)");
   cli.add_option("--window", o.window, "unacknowledged publishes of the bench client")->capture_default_str();
   cli.add_flag("--broker-nodelay", o.broker_nodelay, "run Mosquitto with set_tcp_nodelay true");

@@ -1,5 +1,7 @@
 // hearth-coordinator without MQTT: strict config, co-op isolation, payload validation and
 // idempotent storage in a real SQLite file (shared by two store handles, as two instances share it).
+// The same file is built again as hearth_coordinator_postgresql_tests, where the store is a fresh
+// database in a private PostgreSQL cluster (support/test_store.h).
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -11,6 +13,7 @@
 #include "coordinator/coordinator_store.h"
 #include "coordinator/ingest.h"
 #include "support/temp_dir.h"
+#include "support/test_store.h"
 
 using namespace hearth;
 using namespace hearth::coordinator;
@@ -23,7 +26,7 @@ constexpr std::int64_t T0 = 1'790'000'000'000;
 std::string config_text(const test::TempDir& dir) {
   std::ofstream(dir.file("pw")) << "coordinator-password\n";
   return "mqtt:\n  url: mqtts://broker.example:8883\n  username: coordinator\n  password_file: " + dir.file("pw") +
-         "\nstore:\n  path: " + dir.file("c.db") +
+         test::test_store_yaml(dir) +
          "\ncoops:\n  coop-a:\n    gateways: [gw-a1, gw-a2]\n  coop-b:\n    gateways: [gw-b1]\n";
 }
 
@@ -41,6 +44,7 @@ std::string alert_event(const std::string& message_id, const std::string& event,
 
 struct IngestTest : ::testing::Test {
   void SetUp() override {
+    HEARTH_REQUIRE_TEST_STORE();
     auto c = parse_coordinator_config(config_text(dir), "c.yaml");
     ASSERT_TRUE(c) << c.error().message;
     config = *c;
@@ -83,9 +87,9 @@ TEST(CoordinatorConfig, IsStrict) {
   EXPECT_TRUE(fails(good.substr(0, good.find("coops:")) + "coops:\n  coop-a:\n    gateways: [gw-1]\n  coop-b:\n"
                                                           "    gateways: [gw-1]\n",
                     "already listed"));
-  std::string pg = good;
-  pg.replace(pg.find("store:\n"), 7, "store:\n  backend: postgresql\n");
-  EXPECT_TRUE(fails(pg, "store.backend"));
+  std::string other =
+      good.substr(0, good.find("\nstore:\n")) + "\nstore:\n  backend: oracle\n" + good.substr(good.find("\ncoops:"));
+  EXPECT_TRUE(fails(other, "store.backend"));
 }
 
 TEST_F(IngestTest, StoresOnceAndAcknowledgesTheDuplicate) {

@@ -1,6 +1,7 @@
 // Escalation with a simulated clock: every "now" is given by the test, so minutes pass instantly.
 // A home's rota is told in order until someone acknowledges; every step is recorded with its time;
-// the share acknowledged within 60 s and 180 s is reported per co-op.
+// the share acknowledged within 60 s and 180 s is reported per co-op. Run against SQLite here and
+// against PostgreSQL in hearth_coordinator_postgresql_tests (support/test_store.h).
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -12,6 +13,7 @@
 #include "coordinator/ingest.h"
 #include "coordinator/service.h"
 #include "support/temp_dir.h"
+#include "support/test_store.h"
 
 using namespace hearth;
 using namespace hearth::coordinator;
@@ -25,7 +27,7 @@ constexpr std::int64_t MIN = 60'000;
 std::string config_text(const test::TempDir& dir, const std::string& escalation) {
   std::ofstream(dir.file("pw")) << "coordinator-password\n";
   return "mqtt:\n  url: mqtts://broker.example:8883\n  username: coordinator\n  password_file: " + dir.file("pw") +
-         "\nstore:\n  path: " + dir.file("c.db") +
+         test::test_store_yaml(dir) +
          "\ncoops:\n  coop-a:\n    gateways: [gw-a1, gw-a2]\n  coop-b:\n    gateways: [gw-b1]\n" + escalation;
 }
 
@@ -61,6 +63,7 @@ std::string event(const std::string& message_id, const std::string& ev, const st
 
 struct EscalationTest : ::testing::Test {
   void SetUp() override {
+    HEARTH_REQUIRE_TEST_STORE();
     auto c = parse_coordinator_config(config_text(dir, ROTAS), "c.yaml");
     ASSERT_TRUE(c) << c.error().message;
     config = *c;

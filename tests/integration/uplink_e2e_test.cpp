@@ -2,7 +2,9 @@
 // made with the openssl CLI for each test) -> hearth-coordinator instances sharing the load. The
 // broker goes down, hearthd is SIGKILLed, a coordinator is SIGKILLed; every alert event still ends
 // up stored exactly once at the coordinator, in the gateway's order. Co-ops stay apart, and a
-// coordinator's acknowledgement reaches the home's API.
+// coordinator's acknowledgement reaches the home's API. UplinkE2EOnPostgres runs the same with the
+// coordinators sharing a PostgreSQL database (a private cluster started by the test) instead of
+// one SQLite file.
 #include <gtest/gtest.h>
 
 #include <csignal>
@@ -10,6 +12,7 @@
 #include <fstream>
 
 #include "support/e2e_helpers.h"
+#include "support/postgres_cluster.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
 
@@ -40,6 +43,10 @@ class UplinkE2E : public ::testing::Test {
     std::filesystem::create_directories(home_dir());
     // Started as root, mosquitto drops to its own user: it must reach the brokers' folders.
     std::filesystem::permissions(dir_.path(), std::filesystem::perms::others_exec, std::filesystem::perm_options::add);
+    if (postgres_) {
+      start_postgres();
+      if (IsSkipped() || HasFatalFailure()) return;
+    }
     make_pki();
     make_users();
     home_ = std::make_unique<MosquittoBroker>(home_dir());
@@ -65,6 +72,27 @@ class UplinkE2E : public ::testing::Test {
     c2_ = Process();
     if (coop_) coop_->stop();
     if (home_) home_->stop();
+    pg_.reset();
+  }
+
+  void start_postgres() {
+    HEARTH_REQUIRE_POSTGRESQL();
+    pg_ = std::make_unique<PostgresCluster>(dir_.file("pg"));
+    std::string error;
+    ASSERT_TRUE(pg_->start(error)) << error;
+    ASSERT_TRUE(pg_->create_database("coordinator", error)) << error;
+  }
+
+  std::string store_yaml() const {
+    if (!postgres_) return "\nstore:\n  path: " + dir_.file("coordinator.db");
+    return "\nstore:\n  backend: postgresql\n  conninfo: " + pg_->conninfo("coordinator") +
+           "\n  password_file: " + pg_->password_file();
+  }
+
+  // One value from the coordinators' store (SQLite file or PostgreSQL database).
+  std::string coordinator_scalar(const std::string& sqlite_sql, const std::string& postgres_sql = "") const {
+    if (!postgres_) return db_scalar(dir_.file("coordinator.db"), sqlite_sql);
+    return pg_->scalar("coordinator", postgres_sql.empty() ? sqlite_sql : postgres_sql);
   }
 
   std::string coop_dir() const { return dir_.file("coop"); }
@@ -148,7 +176,7 @@ class UplinkE2E : public ::testing::Test {
     std::ofstream(dir_.file("coordinator.yaml"))
         << "mqtt:\n  url: " << coop_url()
         << "\n  username: coordinator\n  password_file: " << dir_.file("coordinator.pw")
-        << "\n  ca_file: " << pki("ca.crt") << "\nstore:\n  path: " << dir_.file("coordinator.db")
+        << "\n  ca_file: " << pki("ca.crt") << store_yaml()
         << "\ncoops:\n  coop-a:\n    gateways: [gw-a1]\n  coop-b:\n    gateways: [gw-b1]\n"
         << "escalation:\n  rotas:\n    gw-a1:\n      - {id: anna, name: Anna Jones, role: family, language: cy, "
            "ack_within: 10m}\n";
@@ -190,12 +218,14 @@ class UplinkE2E : public ::testing::Test {
                      "SELECT count(*) FROM outbox WHERE channel = 'uplink' AND state = 'pending'");
   }
   std::string coordinator_sequence() const {
-    return db_scalar(dir_.file("coordinator.db"),
-                     "SELECT group_concat(message_id, '|') FROM (SELECT message_id FROM messages WHERE coop_id = "
-                     "'coop-a' AND home_id = 'gw-a1' AND kind = 'alert_event' ORDER BY id)");
+    return coordinator_scalar(
+        "SELECT group_concat(message_id, '|') FROM (SELECT message_id FROM messages WHERE coop_id = "
+        "'coop-a' AND home_id = 'gw-a1' AND kind = 'alert_event' ORDER BY id)",
+        "SELECT string_agg(message_id, '|' ORDER BY id) FROM messages WHERE coop_id = 'coop-a' AND home_id = "
+        "'gw-a1' AND kind = 'alert_event'");
   }
   int coordinator_count() const {
-    const std::string n = db_scalar(dir_.file("coordinator.db"), "SELECT count(*) FROM messages");
+    const std::string n = coordinator_scalar("SELECT count(*) FROM messages");
     return n.empty() ? 0 : std::stoi(n);
   }
 
@@ -211,12 +241,44 @@ class UplinkE2E : public ::testing::Test {
                          << "\npending: " << gateway_pending();
     const std::string seq = coordinator_sequence();
     EXPECT_GE(static_cast<std::size_t>(std::count(seq.begin(), seq.end(), '|') + 1), at_least) << seq;
-    const std::string dups = db_scalar(dir_.file("coordinator.db"),
-                                       "SELECT count(*) FROM (SELECT message_id FROM messages GROUP BY coop_id, "
-                                       "home_id, message_id HAVING count(*) > 1)");
+    const std::string dups = coordinator_scalar(
+        "SELECT count(*) FROM (SELECT message_id FROM messages GROUP BY coop_id, home_id, message_id HAVING count(*) "
+        "> 1) AS d");
     EXPECT_EQ(dups, "0");
   }
 
+  // The c1-hangs-then-dies scenario, shared by the SQLite and PostgreSQL fixtures.
+  void one_coordinator_killed_mid_stream() {
+    c1_ = start_coordinator("c1");
+    c2_ = start_coordinator("c2");
+    start_hearthd();
+    raise(1);
+    ASSERT_TRUE(wait_until([&] { return coordinator_count() == 1; }, 20s));
+    // c1 hangs (still connected, so the broker keeps handing it its share of the stream), then dies
+    // with whatever it was handed: those messages are never stored or receipted by it.
+    c1_.signal(SIGSTOP);
+    for (int room = 2; room <= 8; ++room) raise(room);
+    const auto timeouts = [&] {
+      const auto m = http_get(http_port_, "/metrics", TOKEN);
+      return m && m->body.find("hearth_uplink_receipt_timeouts_total 0") == std::string::npos;
+    };
+    ASSERT_TRUE(wait_until(timeouts, 20s)) << "a message went to the hung instance and had to be sent again";
+    c1_.signal(SIGKILL);
+    c1_ = Process();
+    expect_everything_delivered_once_in_order(8, 45s);
+    EXPECT_EQ(coordinator_count(), 8);
+    // Eight alerts raised, Anna told of each exactly once, whichever instance did it.
+    EXPECT_TRUE(wait_until(
+        [&] {
+          return coordinator_scalar("SELECT count(DISTINCT alert_id) FROM escalation_steps WHERE kind = 'notified'") ==
+                 "8";
+        },
+        10s));
+    EXPECT_EQ(coordinator_scalar("SELECT count(*) FROM escalation_steps WHERE kind = 'notified'"), "8");
+  }
+
+  bool postgres_ = false;  // set by UplinkE2EOnPostgres
+  std::unique_ptr<PostgresCluster> pg_;
   TempDir dir_;
   std::unique_ptr<MosquittoBroker> home_;
   std::unique_ptr<MosquittoBroker> coop_;
@@ -227,6 +289,11 @@ class UplinkE2E : public ::testing::Test {
   Process hearthd_;
   Process c1_;
   Process c2_;
+};
+
+class UplinkE2EOnPostgres : public UplinkE2E {
+ protected:
+  UplinkE2EOnPostgres() { postgres_ = true; }
 };
 
 }  // namespace
@@ -273,26 +340,7 @@ TEST_F(UplinkE2E, GatewayKilledWithMessagesPending) {
   EXPECT_EQ(coordinator_count(), 3);
 }
 
-TEST_F(UplinkE2E, OneCoordinatorKilledMidStream) {
-  c1_ = start_coordinator("c1");
-  c2_ = start_coordinator("c2");
-  start_hearthd();
-  raise(1);
-  ASSERT_TRUE(wait_until([&] { return coordinator_count() == 1; }, 20s));
-  // c1 hangs (still connected, so the broker keeps handing it its share of the stream), then dies
-  // with whatever it was handed: those messages are never stored or receipted by it.
-  c1_.signal(SIGSTOP);
-  for (int room = 2; room <= 8; ++room) raise(room);
-  const auto timeouts = [&] {
-    const auto m = http_get(http_port_, "/metrics", TOKEN);
-    return m && m->body.find("hearth_uplink_receipt_timeouts_total 0") == std::string::npos;
-  };
-  ASSERT_TRUE(wait_until(timeouts, 20s)) << "a message went to the hung instance and had to be sent again";
-  c1_.signal(SIGKILL);
-  c1_ = Process();
-  expect_everything_delivered_once_in_order(8, 45s);
-  EXPECT_EQ(coordinator_count(), 8);
-}
+TEST_F(UplinkE2E, OneCoordinatorKilledMidStream) { one_coordinator_killed_mid_stream(); }
 
 TEST_F(UplinkE2E, CoopsAreKeptApart) {
   c1_ = start_coordinator("c1");
@@ -399,4 +447,32 @@ TEST_F(UplinkE2E, CoordinatorAcknowledgementReachesTheHome) {
       dir_.file("responses.log"));
   EXPECT_NE(read_file(dir_.file("responses.log")).find("1\t1\t"), std::string::npos)
       << read_file(dir_.file("responses.log"));
+}
+
+// Two hearth-coordinator instances sharing one PostgreSQL database (a private cluster on a free
+// loopback port, password auth) behind the co-op's Mosquitto: one hangs and is killed mid-stream,
+// every alert event is stored once, in order, and each first notification is sent once.
+TEST_F(UplinkE2EOnPostgres, OneCoordinatorKilledMidStream) { one_coordinator_killed_mid_stream(); }
+
+// The coordinator's acknowledgement (queued by the CLI in PostgreSQL, claimed by one instance)
+// reaches the home, and the co-op's reports read the same database.
+TEST_F(UplinkE2EOnPostgres, CoordinatorAcknowledgementReachesTheHome) {
+  c1_ = start_coordinator("c1");
+  c2_ = start_coordinator("c2");
+  start_hearthd();
+  raise(1);
+  ASSERT_TRUE(wait_until([&] { return coordinator_count() == 1; }, 20s));
+  run({COORDINATOR_PATH, "ack", "--config", dir_.file("coordinator.yaml"), "--coop", "coop-a", "--home", "gw-a1",
+       "--alert", alert_id(1), "--by", "duty-coordinator", "--note", "calling now"},
+      dir_.file("ack.log"));
+  ASSERT_TRUE(wait_until(
+      [&] { return api_alert(http_port_, TOKEN, alert_id(1))["acknowledged_by"] == "coop:duty-coordinator"; }, 15s))
+      << api_alert(http_port_, TOKEN, alert_id(1)).dump();
+  expect_everything_delivered_once_in_order(2, 20s);
+  EXPECT_EQ(coordinator_scalar("SELECT count(*) FROM outgoing_acks WHERE state = 'sent'"), "1");
+  run({COORDINATOR_PATH, "report", "--config", dir_.file("coordinator.yaml"), "--coop", "coop-a", "--steps"},
+      dir_.file("steps.log"));
+  const std::string steps = read_file(dir_.file("steps.log"));
+  EXPECT_NE(steps.find("notified\tAnna Jones\tfamily\tcy"), std::string::npos) << steps;
+  EXPECT_NE(steps.find("acknowledged\tcoop:duty-coordinator"), std::string::npos) << steps;
 }
