@@ -166,3 +166,33 @@ TEST_F(StoreConcurrency, EachAcknowledgementIsClaimedByExactlyOneInstance) {
   EXPECT_EQ(std::set<std::int64_t>(claimed.begin(), claimed.end()).size(), static_cast<std::size_t>(ALERTS))
       << "an acknowledgement was claimed twice";
 }
+
+#ifdef HEARTH_TEST_STORE_POSTGRESQL
+// The server drops the connection (a restart, a failover, an idle timeout): the next call
+// reconnects, says so in the log, counts it, and succeeds; nothing stored is lost.
+TEST_F(StoreConcurrency, ReconnectsWhenTheServerDropsTheConnection) {
+  Ingest ingest(config, *a);
+  ASSERT_EQ(ingest.on_message("hearth-uplink/v1/coop-a/gw-a1/alert", raised(1), T0).kind, IngestResult::Kind::stored);
+  EXPECT_EQ(a->reconnects(), 0u);
+  test::PostgresCluster* pg = test::postgresql_test_cluster();
+  ASSERT_NE(pg, nullptr);
+  std::string error;
+  const auto killed = pg->psql("postgres",
+                               "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE backend_type = "
+                               "'client backend' AND pid <> pg_backend_pid()",
+                               &error);
+  ASSERT_TRUE(killed) << error;
+  EXPECT_NE(*killed, "0\n") << "the stores' connections were terminated";
+  auto alerts = a->alerts("coop-a");
+  ASSERT_TRUE(alerts) << alerts.error().message;
+  EXPECT_EQ(alerts->size(), 1u);
+  EXPECT_EQ(a->reconnects(), 1u);
+  EXPECT_EQ(ingest.on_message("hearth-uplink/v1/coop-a/gw-a1/alert", raised(2), T0).kind, IngestResult::Kind::stored);
+  EXPECT_EQ(ingest.on_message("hearth-uplink/v1/coop-a/gw-a1/alert", raised(1), T0).kind,
+            IngestResult::Kind::duplicate);
+  auto theirs = b->alerts("coop-a");
+  ASSERT_TRUE(theirs) << theirs.error().message;
+  EXPECT_EQ(theirs->size(), 2u);
+  EXPECT_EQ(b->reconnects(), 1u) << "the other handle's connection was dropped too";
+}
+#endif

@@ -16,6 +16,8 @@ namespace hearth::test {
 #ifdef HEARTH_TEST_STORE_POSTGRESQL
 // "\nstore:\n  backend: postgresql ..." naming a database no other test uses.
 std::string postgresql_test_store_yaml();
+// The process's cluster (nullptr if it did not start), for tests that act on the server itself.
+PostgresCluster* postgresql_test_cluster();
 inline std::string test_store_yaml(const TempDir&) { return postgresql_test_store_yaml(); }
 inline constexpr const char* TEST_STORE_BACKEND = "postgresql";
 #define HEARTH_REQUIRE_TEST_STORE() HEARTH_REQUIRE_POSTGRESQL()

@@ -29,6 +29,8 @@ Shared& shared() {
 
 }  // namespace
 
+PostgresCluster* postgresql_test_cluster() { return shared().cluster.get(); }
+
 std::string postgresql_test_store_yaml() {
   Shared& s = shared();
   if (!s.cluster) {
