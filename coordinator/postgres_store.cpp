@@ -80,7 +80,7 @@ class PostgresCoordinatorStore final : public CoordinatorStore {
       : conninfo_(std::move(conninfo)), described_(std::move(described)) {}
 
   core::Result<void> open_and_migrate() {
-    return run("migrate", [&](pqxx::work& tx) {
+    return run("migrate", [&](pqxx::transaction_base& tx) {
       tx.exec_params("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK);
       tx.exec0(
           "CREATE TABLE IF NOT EXISTS schema_version (one INTEGER PRIMARY KEY CHECK (one = 1), version BIGINT NOT "
@@ -100,52 +100,36 @@ class PostgresCoordinatorStore final : public CoordinatorStore {
     });
   }
 
+  // One statement (data-modifying CTEs), so one round trip in autocommit: the message, its event,
+  // the alert's latest state, and the escalation it starts or stops, all or nothing. Every part
+  // reads `m`, which is empty for a message already stored, so a resend changes nothing.
   core::Result<StoreOutcome> store_alert_event(const AlertEventRecord& e) override {
-    return run("store alert event", [&](pqxx::work& tx) {
-      auto row = insert_message(tx, e.coop_id, e.home_id, e.message_id, "alert_event", e.received_ms, e.payload);
-      if (!row) return StoreOutcome::duplicate;
-      tx.exec_params0(
-          "INSERT INTO alert_events (message_row, coop_id, home_id, alert_id, event, event_ms, raised_ms, "
-          "received_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-          *row, e.coop_id, e.home_id, e.alert_id, e.event, e.event_ms, e.raised_ms, e.received_ms);
-      // The alert's latest state; an event older than what is stored only adds to the count.
+    return run_autocommit("store alert event", [&](pqxx::transaction_base& tx) {
       const NullableInt acked(e.acknowledged_ms);
       const NullableInt resolved(e.resolved_ms);
-      tx.exec_params0(
-          "INSERT INTO alerts (coop_id, home_id, alert_id, raised_ms, rule, severity, state, received_ms, "
-          "acknowledged_ms, acknowledged_by, resolved_ms, updated_ms) "
-          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::bigint, $10, $11::bigint, $12) "
-          "ON CONFLICT (coop_id, home_id, alert_id, raised_ms) DO UPDATE SET events = alerts.events + 1, "
-          "state = CASE WHEN excluded.updated_ms >= alerts.updated_ms THEN excluded.state ELSE alerts.state END, "
-          "severity = CASE WHEN excluded.updated_ms >= alerts.updated_ms THEN excluded.severity "
-          "ELSE alerts.severity END, "
-          "acknowledged_ms = COALESCE(alerts.acknowledged_ms, excluded.acknowledged_ms), "
-          "acknowledged_by = CASE WHEN alerts.acknowledged_ms IS NULL THEN excluded.acknowledged_by "
-          "ELSE alerts.acknowledged_by END, "
-          "resolved_ms = COALESCE(excluded.resolved_ms, alerts.resolved_ms), "
-          "updated_ms = GREATEST(excluded.updated_ms, alerts.updated_ms)",
-          e.coop_id, e.home_id, e.alert_id, e.raised_ms, e.rule, e.severity, e.state, e.received_ms, acked.get(),
-          e.acknowledged_by, resolved.get(), e.event_ms);
-      escalation_on_event(tx, e, *row);
-      return StoreOutcome::stored;
+      const bool starts = e.event == "raised" || e.event == "reopened";
+      const bool acks = e.event == "acknowledged" && e.acknowledged_ms;
+      const std::string stop = acks ? "acknowledged" : e.event == "resolved" ? "resolved" : "";
+      const std::int64_t stop_at = acks ? *e.acknowledged_ms : (e.resolved_ms ? *e.resolved_ms : e.event_ms);
+      const auto r = tx.exec_prepared("store_alert_event", e.coop_id, e.home_id, e.message_id, e.received_ms, e.payload,
+                                      e.alert_id, e.event, e.event_ms, e.raised_ms, e.rule, e.severity, e.state,
+                                      acked.get(), e.acknowledged_by, resolved.get(), starts, stop, stop_at,
+                                      std::string(acks ? e.acknowledged_by : ""));
+      return r.empty() ? StoreOutcome::duplicate : StoreOutcome::stored;
     });
   }
 
   core::Result<StoreOutcome> store_summary(const SummaryRecord& s) override {
-    return run("store summary", [&](pqxx::work& tx) {
-      auto row = insert_message(tx, s.coop_id, s.home_id, s.message_id, "daily_summary", s.received_ms, s.payload);
-      if (!row) return StoreOutcome::duplicate;
-      tx.exec_params0(
-          "INSERT INTO summaries (coop_id, home_id, kind, day, message_row, received_ms) "
-          "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (coop_id, home_id, kind, day) DO NOTHING",
-          s.coop_id, s.home_id, s.kind, s.day, *row, s.received_ms);
-      return StoreOutcome::stored;
+    return run_autocommit("store summary", [&](pqxx::transaction_base& tx) {
+      const auto r = tx.exec_prepared("store_summary", s.coop_id, s.home_id, s.message_id, s.received_ms, s.payload,
+                                      s.kind, s.day);
+      return r.empty() ? StoreOutcome::duplicate : StoreOutcome::stored;
     });
   }
 
   // ORDER BY ... COLLATE "C": byte order, as SQLite sorts, whatever the database's locale.
   core::Result<std::vector<AlertRow>> alerts(const std::string& coop_id) const override {
-    return run("read alerts", [&](pqxx::work& tx) {
+    return run("read alerts", [&](pqxx::transaction_base& tx) {
       const auto r = tx.exec_params(
           "SELECT coop_id, home_id, alert_id, rule, severity, state, raised_ms, received_ms, acknowledged_ms, "
           "acknowledged_by, resolved_ms, events FROM alerts WHERE $1 = '' OR coop_id = $1 "
@@ -174,7 +158,7 @@ class PostgresCoordinatorStore final : public CoordinatorStore {
   }
 
   core::Result<std::vector<EventRow>> events(const std::string& coop_id, const std::string& home_id) const override {
-    return run("read events", [&](pqxx::work& tx) {
+    return run("read events", [&](pqxx::transaction_base& tx) {
       const auto r = tx.exec_params(
           "SELECT e.message_row, e.coop_id, e.home_id, m.message_id, e.alert_id, e.event, e.event_ms "
           "FROM alert_events e JOIN messages m ON m.id = e.message_row WHERE e.coop_id = $1 AND e.home_id = $2 "
@@ -193,7 +177,7 @@ class PostgresCoordinatorStore final : public CoordinatorStore {
 
   core::Result<bool> has_alert(const std::string& coop_id, const std::string& home_id,
                                const std::string& alert_id) const override {
-    return run("read alert", [&](pqxx::work& tx) {
+    return run("read alert", [&](pqxx::transaction_base& tx) {
       return !tx.exec_params("SELECT 1 FROM alerts WHERE coop_id = $1 AND home_id = $2 AND alert_id = $3 LIMIT 1",
                              coop_id, home_id, alert_id)
                   .empty();
@@ -202,7 +186,7 @@ class PostgresCoordinatorStore final : public CoordinatorStore {
 
   core::Result<std::vector<StoredSummary>> summaries(const std::string& coop_id, const std::string& kind,
                                                      const std::string& to_day) const override {
-    return run("read summaries", [&](pqxx::work& tx) {
+    return run("read summaries", [&](pqxx::transaction_base& tx) {
       const auto r = tx.exec_params(
           "SELECT s.home_id, s.day, s.received_ms, m.payload FROM summaries s JOIN messages m ON m.id = "
           "s.message_row WHERE s.coop_id = $1 AND s.kind = $2 AND s.day COLLATE \"C\" <= $3 "
@@ -219,7 +203,7 @@ class PostgresCoordinatorStore final : public CoordinatorStore {
   }
 
   core::Result<void> queue_ack(const OutgoingAck& a) override {
-    return run("queue acknowledgement", [&](pqxx::work& tx) {
+    return run("queue acknowledgement", [&](pqxx::transaction_base& tx) {
       tx.exec_params0(
           "INSERT INTO outgoing_acks (coop_id, home_id, alert_id, by_whom, note, created_ms) "
           "VALUES ($1, $2, $3, $4, $5, $6)",
@@ -229,7 +213,7 @@ class PostgresCoordinatorStore final : public CoordinatorStore {
 
   core::Result<std::vector<OutgoingAck>> claim_acks(std::int64_t now_ms, std::int64_t reclaim_after_ms,
                                                     std::size_t limit) override {
-    return run("claim acknowledgements", [&](pqxx::work& tx) {
+    return run("claim acknowledgements", [&](pqxx::transaction_base& tx) {
       // One statement: lock the claimable rows (skipping any another instance is claiming) and mark them.
       const auto r = tx.exec_params(
           "UPDATE outgoing_acks SET state = 'sending', claimed_ms = $1 WHERE id IN ("
@@ -251,7 +235,7 @@ class PostgresCoordinatorStore final : public CoordinatorStore {
 
   core::Result<void> finish_ack(std::int64_t id, bool sent, std::int64_t now_ms) override {
     // Not sent (not connected, refused): back to pending for the next round.
-    return run("finish acknowledgement", [&](pqxx::work& tx) {
+    return run("finish acknowledgement", [&](pqxx::transaction_base& tx) {
       tx.exec_params0(
           "UPDATE outgoing_acks SET state = CASE WHEN $1::boolean THEN 'sent' ELSE 'pending' END, "
           "sent_ms = CASE WHEN $1::boolean THEN $2::bigint ELSE NULL END, "
@@ -262,7 +246,13 @@ class PostgresCoordinatorStore final : public CoordinatorStore {
 
   core::Result<std::vector<EscalationStep>> advance_escalations(std::int64_t now_ms, const RotaFn& rota,
                                                                 std::size_t limit) override {
-    return run("advance escalations", [&](pqxx::work& tx) {
+    // Most calls find nothing due: one autocommit round trip says so before a transaction is opened.
+    auto any = run_autocommit("check escalations", [&](pqxx::transaction_base& tx) {
+      return !tx.exec_prepared("escalation_due", now_ms).empty();
+    });
+    if (!any) return core::Result<std::vector<EscalationStep>>(any.error());
+    if (!*any) return core::Result<std::vector<EscalationStep>>(std::vector<EscalationStep>{});
+    return run("advance escalations", [&](pqxx::transaction_base& tx) {
       // FOR UPDATE OF e SKIP LOCKED: the due escalations no other instance is advancing right now.
       const auto due = tx.exec_params(
           "SELECT e.coop_id, e.home_id, e.alert_id, e.raised_ms, e.step, m.payload FROM escalations e "
@@ -293,11 +283,14 @@ class PostgresCoordinatorStore final : public CoordinatorStore {
           step.kind = steps.empty() ? "no_rota" : "exhausted";
           state = step.kind;
         }
+        // The escalation's new step and its record, in one round trip.
         tx.exec_params0(
-            "UPDATE escalations SET step = $1, next_at_ms = $2, state = $3 WHERE coop_id = $4 AND home_id = $5 AND "
-            "alert_id = $6 AND raised_ms = $7",
-            static_cast<std::int64_t>(next), next_at, state, coop, home, alert, raised_ms);
-        insert_step(tx, step);
+            "WITH u AS (UPDATE escalations SET step = $1, next_at_ms = $2, state = $3 WHERE coop_id = $4 AND "
+            "home_id = $5 AND alert_id = $6 AND raised_ms = $7) "
+            "INSERT INTO escalation_steps (coop_id, home_id, alert_id, raised_ms, step, kind, person_id, person_name, "
+            "role, language, at_ms) VALUES ($4, $5, $6, $7, $1, $8, $9, $10, $11, $12, $13)",
+            static_cast<std::int64_t>(next), next_at, state, coop, home, alert, raised_ms, step.kind, step.person_id,
+            step.person_name, step.role, step.language, step.at_ms);
         if (!step.person_id.empty()) notify.push_back(std::move(step));
       }
       return notify;
@@ -305,12 +298,12 @@ class PostgresCoordinatorStore final : public CoordinatorStore {
   }
 
   core::Result<void> record_step(const EscalationStep& step) override {
-    return run("record escalation step", [&](pqxx::work& tx) { insert_step(tx, step); });
+    return run("record escalation step", [&](pqxx::transaction_base& tx) { insert_step(tx, step); });
   }
 
   core::Result<std::vector<EscalationStep>> escalation_steps(const std::string& coop_id,
                                                              const std::string& home_id) const override {
-    return run("read escalation steps", [&](pqxx::work& tx) {
+    return run("read escalation steps", [&](pqxx::transaction_base& tx) {
       const auto r = tx.exec_params(
           "SELECT coop_id, home_id, alert_id, raised_ms, step, kind, person_id, person_name, role, language, at_ms "
           "FROM escalation_steps WHERE coop_id = $1 AND ($2 = '' OR home_id = $2) ORDER BY id",
@@ -329,7 +322,7 @@ class PostgresCoordinatorStore final : public CoordinatorStore {
   }
 
   core::Result<ResponseSummary> response_summary(const std::string& coop_id) const override {
-    return run("read responses", [&](pqxx::work& tx) {
+    return run("read responses", [&](pqxx::transaction_base& tx) {
       const auto row = tx.exec_params1(
           "SELECT count(*), count(acknowledged_ms), "
           "coalesce(sum(CASE WHEN acknowledged_ms - raised_ms <= 60000 THEN 1 ELSE 0 END), 0), "
@@ -349,8 +342,19 @@ class PostgresCoordinatorStore final : public CoordinatorStore {
   // a connection lost during the commit is an error (the outcome is unknown; the callers' next
   // attempt is idempotent: a resent message is recognised, a claim is reclaimed after its timeout).
   template <typename Fn>
-  auto run(const char* what, Fn fn) const -> core::Result<decltype(fn(std::declval<pqxx::work&>()))> {
-    using T = decltype(fn(std::declval<pqxx::work&>()));
+  auto run(const char* what, Fn fn) const -> core::Result<decltype(fn(std::declval<pqxx::transaction_base&>()))> {
+    return run_in<pqxx::work>(what, fn);
+  }
+  // One statement, atomic by itself: no BEGIN/COMMIT round trips.
+  template <typename Fn>
+  auto run_autocommit(const char* what, Fn fn) const
+      -> core::Result<decltype(fn(std::declval<pqxx::transaction_base&>()))> {
+    return run_in<pqxx::nontransaction>(what, fn);
+  }
+
+  template <typename Tx, typename Fn>
+  auto run_in(const char* what, Fn fn) const -> core::Result<decltype(fn(std::declval<pqxx::transaction_base&>()))> {
+    using T = decltype(fn(std::declval<pqxx::transaction_base&>()));
     std::string last_error;
     for (int attempt = 1; attempt <= ATTEMPTS; ++attempt) {
       try {
@@ -358,6 +362,7 @@ class PostgresCoordinatorStore final : public CoordinatorStore {
           const bool again = was_connected_;
           conn_.reset();
           conn_ = std::make_unique<pqxx::connection>(conninfo_);
+          prepare_statements(*conn_);
           was_connected_ = true;
           if (again) {
             reconnects_.fetch_add(1);
@@ -366,7 +371,7 @@ class PostgresCoordinatorStore final : public CoordinatorStore {
             spdlog::info("{}: connected to {} (server version {})", TAG, described_, conn_->server_version());
           }
         }
-        pqxx::work tx(*conn_);
+        Tx tx(*conn_);
         if constexpr (std::is_void_v<T>) {
           fn(tx);
           tx.commit();
@@ -396,53 +401,61 @@ class PostgresCoordinatorStore final : public CoordinatorStore {
                  " attempts: " + trim(last_error)};
   }
 
+  // The hot statements, prepared once per connection (parsed and planned once, not per message).
+  static void prepare_statements(pqxx::connection& c) {
+    c.prepare("store_alert_event",
+              "WITH m AS (INSERT INTO messages (coop_id, home_id, message_id, kind, received_ms, payload) "
+              "VALUES ($1::text, $2::text, $3::text, 'alert_event', $4::bigint, $5::text) "
+              "ON CONFLICT (coop_id, home_id, message_id) DO NOTHING RETURNING id), "
+              "ev AS (INSERT INTO alert_events (message_row, coop_id, home_id, alert_id, event, event_ms, raised_ms, "
+              "received_ms) SELECT id, $1, $2, $6::text, $7::text, $8::bigint, $9::bigint, $4 FROM m), "
+              // The alert's latest state; an event older than what is stored only adds to the count.
+              "al AS (INSERT INTO alerts (coop_id, home_id, alert_id, raised_ms, rule, severity, state, received_ms, "
+              "acknowledged_ms, acknowledged_by, resolved_ms, updated_ms) "
+              "SELECT $1, $2, $6, $9, $10::text, $11::text, $12::text, $4, $13::bigint, $14::text, $15::bigint, $8 "
+              "FROM m ON CONFLICT (coop_id, home_id, alert_id, raised_ms) DO UPDATE SET events = alerts.events + 1, "
+              "state = CASE WHEN excluded.updated_ms >= alerts.updated_ms THEN excluded.state ELSE alerts.state END, "
+              "severity = CASE WHEN excluded.updated_ms >= alerts.updated_ms THEN excluded.severity "
+              "ELSE alerts.severity END, "
+              "acknowledged_ms = COALESCE(alerts.acknowledged_ms, excluded.acknowledged_ms), "
+              "acknowledged_by = CASE WHEN alerts.acknowledged_ms IS NULL THEN excluded.acknowledged_by "
+              "ELSE alerts.acknowledged_by END, "
+              "resolved_ms = COALESCE(excluded.resolved_ms, alerts.resolved_ms), "
+              "updated_ms = GREATEST(excluded.updated_ms, alerts.updated_ms)), "
+              // Raised/reopened starts an escalation, due at once.
+              "es AS (INSERT INTO escalations (coop_id, home_id, alert_id, raised_ms, message_row, next_at_ms) "
+              "SELECT $1, $2, $6, $9, id, $4 FROM m WHERE $16::boolean "
+              "ON CONFLICT (coop_id, home_id, alert_id, raised_ms) DO NOTHING), "
+              // An acknowledgement or a resolution stops it, recorded with its own time from the home. The
+              // UPDATE waits for an instance advancing the same escalation (its row lock), then re-checks.
+              "stop AS (UPDATE escalations SET state = $17::text WHERE $17::text <> '' AND EXISTS (SELECT 1 FROM m) "
+              "AND coop_id = $1 AND home_id = $2 AND alert_id = $6 AND raised_ms = $9 AND state = 'active' "
+              "RETURNING 1), "
+              "st AS (INSERT INTO escalation_steps (coop_id, home_id, alert_id, raised_ms, step, kind, person_id, "
+              "person_name, role, language, at_ms) SELECT $1, $2, $6, $9, -1, $17, '', $19::text, '', '', "
+              "$18::bigint FROM stop) "
+              "SELECT id FROM m");
+    c.prepare("store_summary",
+              "WITH m AS (INSERT INTO messages (coop_id, home_id, message_id, kind, received_ms, payload) "
+              "VALUES ($1::text, $2::text, $3::text, 'daily_summary', $4::bigint, $5::text) "
+              "ON CONFLICT (coop_id, home_id, message_id) DO NOTHING RETURNING id), "
+              "s AS (INSERT INTO summaries (coop_id, home_id, kind, day, message_row, received_ms) "
+              "SELECT $1, $2, $6::text, $7::text, id, $4 FROM m ON CONFLICT (coop_id, home_id, kind, day) DO NOTHING) "
+              "SELECT id FROM m");
+    c.prepare("escalation_due", "SELECT 1 FROM escalations WHERE state = 'active' AND next_at_ms <= $1 LIMIT 1");
+  }
+
   static std::string trim(std::string s) {
     while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
     return s;
   }
 
-  static void insert_step(pqxx::work& tx, const EscalationStep& s) {
+  static void insert_step(pqxx::transaction_base& tx, const EscalationStep& s) {
     tx.exec_params0(
         "INSERT INTO escalation_steps (coop_id, home_id, alert_id, raised_ms, step, kind, person_id, person_name, "
         "role, language, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         s.coop_id, s.home_id, s.alert_id, s.raised_ms, static_cast<std::int64_t>(s.step), s.kind, s.person_id,
         s.person_name, s.role, s.language, s.at_ms);
-  }
-
-  // Raised/reopened starts an escalation (due at once); an acknowledgement or a resolution stops it,
-  // recorded with its own time from the home. The UPDATE waits for an instance advancing the same
-  // escalation (its row lock) and then sees its result.
-  static void escalation_on_event(pqxx::work& tx, const AlertEventRecord& e, std::int64_t message_row) {
-    if (e.event == "raised" || e.event == "reopened") {
-      tx.exec_params0(
-          "INSERT INTO escalations (coop_id, home_id, alert_id, raised_ms, message_row, next_at_ms) "
-          "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (coop_id, home_id, alert_id, raised_ms) DO NOTHING",
-          e.coop_id, e.home_id, e.alert_id, e.raised_ms, message_row, e.received_ms);
-      return;
-    }
-    const bool acked = e.event == "acknowledged" && e.acknowledged_ms;
-    const bool resolved = e.event == "resolved";
-    if (!acked && !resolved) return;
-    const auto r = tx.exec_params(
-        "UPDATE escalations SET state = $1 WHERE coop_id = $2 AND home_id = $3 AND alert_id = $4 AND raised_ms = $5 "
-        "AND state = 'active'",
-        std::string(acked ? "acknowledged" : "resolved"), e.coop_id, e.home_id, e.alert_id, e.raised_ms);
-    if (r.affected_rows() == 0) return;
-    insert_step(tx, EscalationStep{e.coop_id, e.home_id, e.alert_id, e.raised_ms, -1,
-                                   acked ? "acknowledged" : "resolved", "", acked ? e.acknowledged_by : "", "", "",
-                                   acked ? *e.acknowledged_ms : (e.resolved_ms ? *e.resolved_ms : e.event_ms), ""});
-  }
-
-  // The new row's id, or nullopt when (coop, home, message id) is already stored.
-  static std::optional<std::int64_t> insert_message(pqxx::work& tx, const std::string& coop, const std::string& home,
-                                                    const std::string& message_id, const char* kind,
-                                                    std::int64_t received_ms, const std::string& payload) {
-    const auto r = tx.exec_params(
-        "INSERT INTO messages (coop_id, home_id, message_id, kind, received_ms, payload) "
-        "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (coop_id, home_id, message_id) DO NOTHING RETURNING id",
-        coop, home, message_id, std::string(kind), received_ms, payload);
-    if (r.empty()) return std::nullopt;
-    return r[0][0].as<std::int64_t>();
   }
 
   std::string conninfo_;  // with the password, if any: never logged
