@@ -23,6 +23,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <pqxx/pqxx>
 #include <string_view>
 
@@ -34,6 +35,7 @@ constexpr const char* TAG = "coordinator.postgresql";
 // pg_advisory_xact_lock key for migrations ("hearthco" in ASCII): instances starting together take turns.
 constexpr std::int64_t MIGRATION_LOCK = 0x6865617274686330;
 constexpr int ATTEMPTS = 3;
+constexpr std::chrono::seconds RECONNECT_EVERY{2};
 
 // The shared migrations in PostgreSQL's dialect: SQLite's rowid alias becomes an identity column.
 std::string postgres_migration(std::size_t version) {
@@ -361,7 +363,21 @@ class PostgresCoordinatorStore final : public CoordinatorStore {
         if (!conn_ || !conn_->is_open()) {
           const bool again = was_connected_;
           conn_.reset();
-          conn_ = std::make_unique<pqxx::connection>(conninfo_);
+          // While the server is unreachable, try at most every RECONNECT_EVERY, so each message
+          // fails fast (no receipt: its gateway resends) instead of blocking the io thread.
+          const auto now = std::chrono::steady_clock::now();
+          if (now < next_connect_) {
+            return Error{std::string("postgresql ") + described_ + ": " + what + ": not connected (" +
+                         trim(last_connect_error_) + "); trying again shortly"};
+          }
+          try {
+            conn_ = std::make_unique<pqxx::connection>(conninfo_);
+          } catch (const std::exception& e) {
+            next_connect_ = now + RECONNECT_EVERY;
+            last_connect_error_ = e.what();
+            spdlog::warn("{}: {}: cannot connect: {}", TAG, described_, trim(e.what()));
+            return Error{std::string("postgresql ") + described_ + ": " + what + ": cannot connect: " + trim(e.what())};
+          }
           prepare_statements(*conn_);
           was_connected_ = true;
           if (again) {
@@ -462,6 +478,8 @@ class PostgresCoordinatorStore final : public CoordinatorStore {
   std::string described_;
   mutable std::unique_ptr<pqxx::connection> conn_;
   mutable bool was_connected_ = false;
+  mutable std::chrono::steady_clock::time_point next_connect_{};
+  mutable std::string last_connect_error_;
   mutable std::atomic<std::uint64_t> reconnects_{0};
 };
 
@@ -487,11 +505,15 @@ core::Result<std::string> postgres_conninfo_with_password(const std::string& con
   }
   // Rebuilt as keyword=value pairs (a URL cannot take an extra keyword), password last.
   std::string out;
+  bool has_connect_timeout = false;
   for (PQconninfoOption* o = opts; o->keyword != nullptr; ++o) {
     if (o->val == nullptr || std::string_view(o->keyword) == "password") continue;
+    if (std::string_view(o->keyword) == "connect_timeout") has_connect_timeout = true;
     out += (out.empty() ? "" : " ") + std::string(o->keyword) + "=" + quote_conninfo_value(o->val);
   }
   PQconninfoFree(opts);
+  // A server that does not answer must not hold the io thread for the kernel's TCP timeout.
+  if (!has_connect_timeout) out += (out.empty() ? "" : " ") + std::string("connect_timeout='5'");
   if (!password.empty()) out += (out.empty() ? "" : " ") + std::string("password=") + quote_conninfo_value(password);
   return out;
 }

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "coordinator/config.h"
+#include "coordinator/coordinator_store.h"
 #include "coordinator/postgres_store.h"
 #include "support/temp_dir.h"
 
@@ -84,4 +85,16 @@ TEST(PostgresConninfo, AddsThePasswordQuotedAndRefusesGarbage) {
   EXPECT_NE(url->find("user='coordinator'"), std::string::npos) << *url;
   EXPECT_FALSE(postgres_conninfo_with_password("host=db nonsense", ""));
   EXPECT_FALSE(postgres_conninfo_with_password("colour=blue", ""));
+}
+
+TEST(PostgresStore, NoServerIsAClearErrorNotAHang) {
+  StoreSettings s;
+  s.backend = "postgresql";
+  s.conninfo = "host=127.0.0.1 port=1 dbname=hearth user=coordinator sslmode=disable";
+  s.password = "not-in-the-message";
+  auto store = open_coordinator_store(s);
+  ASSERT_FALSE(store);
+  EXPECT_NE(store.error().message.find("cannot connect"), std::string::npos) << store.error().message;
+  EXPECT_NE(store.error().message.find("host=127.0.0.1 port=1"), std::string::npos) << store.error().message;
+  EXPECT_EQ(store.error().message.find("not-in-the-message"), std::string::npos) << store.error().message;
 }
