@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -59,6 +60,14 @@ std::string trim(std::string s) {
 }  // namespace
 
 std::string postgres_bin_dir() {
+  // HEARTH_POSTGRESQL_BIN names the folder instead (e.g. another major version; a folder without
+  // the binaries makes the tests behave as on a machine without PostgreSQL).
+  if (const char* forced = std::getenv("HEARTH_POSTGRESQL_BIN"); forced != nullptr) {
+    const std::string bin = forced;
+    for (const char* tool : {"/initdb", "/postgres", "/psql"})
+      if (!fs::exists(bin + tool)) return {};
+    return bin;
+  }
   std::error_code ec;
   std::vector<std::pair<int, std::string>> found;
   for (const auto& entry : fs::directory_iterator("/usr/lib/postgresql", ec)) {

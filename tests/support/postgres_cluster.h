@@ -12,7 +12,8 @@
 
 namespace hearth::test {
 
-// /usr/lib/postgresql/<major>/bin holding initdb, postgres and psql (newest first), or empty.
+// /usr/lib/postgresql/<major>/bin holding initdb, postgres and psql (the newest major), or
+// $HEARTH_POSTGRESQL_BIN if set; empty when the binaries are not there.
 std::string postgres_bin_dir();
 
 class PostgresCluster {
