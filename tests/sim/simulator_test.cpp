@@ -392,6 +392,36 @@ TEST(Simulator, TheShellyGen1ToasterReportsBreakfastInWattMinutes) {
   EXPECT_FALSE(link->will_retain);
 }
 
+TEST(Simulator, TheGen1PlugObeysTheGatewaysCommandAndAnswersAnnounce) {
+  auto sim = make_sim(synthetic());
+  DriverSink sink;
+  run(*sim, sink, 3s);
+  const auto off = sink.relay_command(GEN1, false);
+  ASSERT_TRUE(off);
+  const auto answer = sim->on_message(GEN1_LINK, off->topic, off->payload, false, 4s);
+  ASSERT_EQ(answer.size(), 2U);
+  EXPECT_EQ(answer[0].topic, "shellies/shellyplug-s-C45BBE7F3A21/relay/0");
+  EXPECT_EQ(answer[0].payload, "off");
+  EXPECT_EQ(answer[1].payload, "0.00");
+  sink.feed(answer, 4s);
+  EXPECT_EQ(sink.value(GEN1, Metric::relay_on), 0.0);
+  run(*sim, sink, 8s, 1s, 4s);
+  for (const auto& s : sink.of(GEN1, Metric::power_w)) {
+    if (s.at >= 4s) {
+      EXPECT_EQ(s.value, 0.0) << "switched off: no load";
+    }
+  }
+  const auto announce = sim->on_message(GEN1_LINK, "shellies/command", "announce", false, 9s);
+  ASSERT_EQ(announce.size(), 2U);
+  EXPECT_EQ(announce[0].topic, "shellies/announce");
+  EXPECT_EQ(announce[1].topic, "shellies/shellyplug-s-C45BBE7F3A21/announce");
+  const auto bad_before = sim->stats().bad_commands;
+  EXPECT_TRUE(sim->on_message(GEN1_LINK, off->topic, "OFF", false, 9s).empty()) << "lower case only";
+  EXPECT_TRUE(sim->on_message(GEN1_LINK, "shellies/shellyplug-s-C45BBE7F3A21/command", "update_fw", false, 9s).empty());
+  EXPECT_EQ(sim->stats().bad_commands, bad_before + 2);
+  EXPECT_TRUE(sim->on_message("kitchen-climate", "homeassistant/status", "offline", true, 9s).empty());
+}
+
 TEST(Simulator, TheEsphomeNodeSendsStatusDiscoveryAndRetainedStates) {
   auto sim = make_sim(synthetic());
   DriverSink sink;
