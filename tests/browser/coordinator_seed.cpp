@@ -60,10 +60,11 @@ int main(int argc, char** argv) {
     s.tariff_id = "browser-test";
     const std::string message_id = home + "/summary/energy/" + date;
     const std::string payload = R"({"schema":1,"type":"daily_summary","message_id":")" + message_id +
-                                R"(","home_id":")" + home + R"(","kind":"energy","day":")" + date +
-                                R"(","summary":)" + rules::energy::daily_summary_to_json(s) + "}";
+                                R"(","home_id":")" + home + R"(","kind":"energy","day":")" + date + R"(","summary":)" +
+                                rules::energy::daily_summary_to_json(s) + "}";
     const std::int64_t received_ms = (*day + 1) * std::int64_t{86'400'000} + 6 * 3'600'000;  // next morning
-    auto r = (*store)->store_summary(coordinator::SummaryRecord{coop, home, message_id, "energy", date, received_ms, payload});
+    auto r = (*store)->store_summary(
+        coordinator::SummaryRecord{coop, home, message_id, "energy", date, received_ms, payload});
     if (!r) {
       std::cerr << "line " << line_no << ": " << r.error().message << "\n";
       return 1;
