@@ -77,15 +77,18 @@ function makeToken(name) {
 }
 
 // Seven homes, every day; in the thin week only three. Each home's first 7 days are its baseline
-// (analytics.baseline_days below); afterwards it uses 10% less, so savings are positive.
+// (analytics.baseline_days below); afterwards it uses 10-15% less than its baseline model would say,
+// so savings are positive (the swing makes weeks differ; a gap week's savings are simply not shown).
 function seedLines() {
   const lines = [];
   for (let day = firstDay; day <= lastDay; day++) {
     HOMES.forEach((home, i) => {
       if (day >= thinMonday && day < thinMonday + 7 && i >= 3) return;
-      const base = 10 + i * 0.5;
-      const kwh = day < firstDay + 7 ? base : base * 0.9;
-      const cold = i === 0 ? 2 : 0.5;
+      // A slow swing over the weeks, so the charts have some shape; 10% less after the baseline, more later.
+      const swing = 1 + 0.15 * Math.sin((day - firstDay) / 9);
+      const base = (10 + i * 0.5) * swing;
+      const kwh = day < firstDay + 7 ? base : base * (day < firstDay + 35 ? 0.9 : 0.85);
+      const cold = (i === 0 ? 2 : 0.5) * (2 - swing);
       const rationing = i < 2 && day % 5 === 0 ? '1' : '0';
       lines.push(`summary coop-a ${home} ${iso(day)} ${kwh.toFixed(3)} ${cold} ${rationing}`);
     });
@@ -124,15 +127,24 @@ function publish(topic, payload) {
   });
 }
 
-// The first message on `topic`, as the home's gateway would receive it.
+// The first message on `topic`, as the home's gateway would receive it. `ready` resolves once the
+// broker has confirmed the subscription (mosquitto_sub -d prints the SUBACK).
 function subscribeOnce(topic) {
-  const child = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(mqttPort), '-q', '1', '-t', topic, '-C', '1',
-    '-W', '30']);
+  // -d prints the protocol trace; stdbuf makes it line-buffered, so the SUBACK is seen when it
+  // happens, not when the process exits.
+  const child = spawn('stdbuf', ['-oL', '-eL', 'mosquitto_sub', '-d', '-h', '127.0.0.1', '-p', String(mqttPort),
+    '-q', '1', '-t', topic, '-C', '1', '-W', '30']);
   let out = '';
+  let debug = '';
   child.stdout.on('data', (d) => (out += d));
-  const ready = new Promise((resolve) => setTimeout(resolve, 300)); // let the subscription reach the broker
+  child.stderr.on('data', (d) => (debug += d));
+  const ready = waitFor('mosquitto_sub to subscribe', () => (out + debug).includes('SUBACK'), 10000, 20);
   const message = new Promise((resolve, reject) => {
-    child.on('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`mosquitto_sub exited ${code}`))));
+    child.on('exit', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (code === 0 && line) resolve(line);
+      else reject(new Error(`mosquitto_sub exited ${code}: ${out}${debug}`));
+    });
   });
   return { ready, message };
 }
