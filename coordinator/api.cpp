@@ -131,7 +131,7 @@ HttpResponse CoordinatorApi::handle(const HttpRequest& req, std::chrono::steady_
     r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"hearth-coordinator\"");
     return r;
   }
-  if (req.method == "POST") return post_ack(req, *who, config_, store_, stats_, core::to_epoch_ms(core::now_ms()));
+  if (is_ack_request(req)) return post_ack(req, *who, config_, store_, stats_, core::to_epoch_ms(core::now_ms()));
   if (req.method != "GET") return json_error(405, "method not allowed");
   const auto parts = split_path(req.path);
   if (parts.size() == 3 && parts[0] == "api" && parts[1] == "v1" && parts[2] == "whoami")

@@ -31,18 +31,21 @@ HttpResponse bad(const ApiAccount& who, ApiStats& stats, const std::string& reas
   return json_error(400, reason);
 }
 
+constexpr std::string_view PREFIX = "/api/v1/coops/";
+constexpr std::string_view SUFFIX = "/alerts/ack";
+
 }  // namespace
+
+bool is_ack_request(const HttpRequest& req) {
+  const std::string_view p = req.path;
+  return req.method == "POST" && p.size() > PREFIX.size() + SUFFIX.size() && p.substr(0, PREFIX.size()) == PREFIX &&
+         p.substr(p.size() - SUFFIX.size()) == SUFFIX;
+}
 
 HttpResponse post_ack(const HttpRequest& req, const ApiAccount& who, const CoordinatorConfig& config,
                       CoordinatorStore& store, ApiStats& stats, std::int64_t now_ms) {
-  // /api/v1/coops/<coop>/acks
-  const std::string prefix = "/api/v1/coops/";
-  const std::string suffix = "/acks";
-  const std::string& p = req.path;
-  if (p.size() <= prefix.size() + suffix.size() || p.rfind(prefix, 0) != 0 ||
-      p.compare(p.size() - suffix.size(), suffix.size(), suffix) != 0)
-    return json_error(405, "method not allowed");
-  const std::string coop = p.substr(prefix.size(), p.size() - prefix.size() - suffix.size());
+  if (!is_ack_request(req)) return json_error(405, "method not allowed");
+  const std::string coop = req.path.substr(PREFIX.size(), req.path.size() - PREFIX.size() - SUFFIX.size());
   if (coop != who.coop_id) return json_error(404, "not found");  // as for reads: no co-op is revealed
   if (who.role != ApiRole::coordinator) {
     ++stats.forbidden;
@@ -53,13 +56,13 @@ HttpResponse post_ack(const HttpRequest& req, const ApiAccount& who, const Coord
   const json body = json::parse(req.body, nullptr, false);
   if (!body.is_object()) return bad(who, stats, "the body must be a JSON object");
   for (const auto& [key, value] : body.items()) {
-    if (key != "home" && key != "alert" && key != "note") return bad(who, stats, "unknown field '" + key + "'");
+    if (key != "home" && key != "alert_id" && key != "note") return bad(who, stats, "unknown field '" + key + "'");
     if (!value.is_string()) return bad(who, stats, key + " must be a string");
   }
   const std::string home = body.value("home", "");
-  const std::string alert = body.value("alert", "");
+  const std::string alert = body.value("alert_id", "");
   const std::string note = body.value("note", "");
-  if (home.empty() || alert.empty()) return bad(who, stats, "home and alert are required");
+  if (home.empty() || alert.empty()) return bad(who, stats, "home and alert_id are required");
   if (note.size() > MAX_ACK_NOTE_BYTES)
     return bad(who, stats, "note longer than " + std::to_string(MAX_ACK_NOTE_BYTES) + " bytes");
   if (has_control_characters(note)) return bad(who, stats, "note has control characters");
@@ -80,7 +83,7 @@ HttpResponse post_ack(const HttpRequest& req, const ApiAccount& who, const Coord
                alert, home, coop);
   HttpResponse r;
   r.status = 202;
-  r.body = json{{"queued", true}, {"home", home}, {"alert", alert}, {"by", who.name}}.dump(
+  r.body = json{{"queued", true}, {"home", home}, {"alert_id", alert}, {"by", who.name}}.dump(
       -1, ' ', false, json::error_handler_t::replace);
   r.headers.emplace_back("Cache-Control", "no-store");
   return r;

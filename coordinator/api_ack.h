@@ -1,5 +1,5 @@
 #pragma once
-// POST /api/v1/coops/<coop>/acks {"home": "<gateway>", "alert": "<alert id>", "note": "..."}:
+// POST /api/v1/coops/<coop>/alerts/ack {"home": "<gateway>", "alert_id": "<alert id>", "note": "..."}:
 // a coordinator acknowledges an alert from the dashboard, exactly as `hearth-coordinator ack` does
 // from a shell: the acknowledgement is queued in the store (by = the account's name) and a running
 // instance sends it to the home, whose TV then says that someone has seen it. Coordinator role
@@ -13,6 +13,9 @@
 namespace hearth::coordinator {
 
 inline constexpr std::size_t MAX_ACK_NOTE_BYTES = 500;
+
+// True for POST /api/v1/coops/<anything>/alerts/ack: the requests post_ack answers.
+bool is_ack_request(const dashboard::HttpRequest& req);
 
 dashboard::HttpResponse post_ack(const dashboard::HttpRequest& req, const ApiAccount& who,
                                  const CoordinatorConfig& config, CoordinatorStore& store, ApiStats& stats,

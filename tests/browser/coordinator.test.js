@@ -328,11 +328,11 @@ test('a coordinator sees the homes, the open alert, and acknowledges it', async 
   assert.equal(await card.locator('button.ack-button').count(), 0);
 
   // The API refuses an analyst's acknowledgement and another co-op's home.
-  const body = { home: ALERT_HOME, alert: ALERT_ID };
-  assert.equal((await api('POST', '/api/v1/coops/coop-a/acks', tokens['analyst-ana'], body)).status, 403);
-  assert.equal((await api('POST', '/api/v1/coops/coop-a/acks', tokens['duty-bob'], body)).status, 404);
-  assert.equal((await api('POST', '/api/v1/coops/coop-a/acks', tokens['duty-cath'], { ...body, home: 'gw-b1' })).status, 404);
-  assert.equal((await api('POST', '/api/v1/coops/coop-a/acks', tokens['duty-cath'], { home: ALERT_HOME })).status, 400);
+  const body = { home: ALERT_HOME, alert_id: ALERT_ID };
+  assert.equal((await api('POST', '/api/v1/coops/coop-a/alerts/ack', tokens['analyst-ana'], body)).status, 403);
+  assert.equal((await api('POST', '/api/v1/coops/coop-a/alerts/ack', tokens['duty-bob'], body)).status, 404);
+  assert.equal((await api('POST', '/api/v1/coops/coop-a/alerts/ack', tokens['duty-cath'], { ...body, home: 'gw-b1' })).status, 404);
+  assert.equal((await api('POST', '/api/v1/coops/coop-a/alerts/ack', tokens['duty-cath'], { home: ALERT_HOME })).status, 400);
 
   await page.click('#logout');
   await page.waitForSelector('#signin:not([hidden])');

@@ -95,7 +95,7 @@ struct DashboardPagesTest : ::testing::Test {
   }
 
   HttpResponse ack(const std::string& token, const json& body, const std::string& coop = "coop-a") {
-    return call("POST", "/api/v1/coops/" + coop + "/acks", token, body.dump());
+    return call("POST", "/api/v1/coops/" + coop + "/alerts/ack", token, body.dump());
   }
 
   std::vector<OutgoingAck> queued() {
@@ -157,7 +157,7 @@ TEST_F(DashboardPagesTest, CatalogueHasTheUiTextsInBothLanguages) {
 }
 
 TEST_F(DashboardPagesTest, CoordinatorAcknowledgesAnAlertOfTheirCoop) {
-  const auto r = ack(tokens["coord-a"], {{"home", "gw-a1"}, {"alert", ALERT}, {"note", "calling now"}});
+  const auto r = ack(tokens["coord-a"], {{"home", "gw-a1"}, {"alert_id", ALERT}, {"note", "calling now"}});
   ASSERT_EQ(r.status, 202) << r.body;
   EXPECT_EQ(json::parse(r.body)["by"], "coord-a");
   EXPECT_EQ(header(r, "Cache-Control"), "no-store");
@@ -170,39 +170,39 @@ TEST_F(DashboardPagesTest, CoordinatorAcknowledgesAnAlertOfTheirCoop) {
   EXPECT_EQ(q[0].note, "calling now");
   EXPECT_EQ(api->stats().acks, 1u);
   // Without a note.
-  EXPECT_EQ(ack(tokens["coord-a"], {{"home", "gw-a1"}, {"alert", ALERT}}).status, 202);
+  EXPECT_EQ(ack(tokens["coord-a"], {{"home", "gw-a1"}, {"alert_id", ALERT}}).status, 202);
 }
 
 TEST_F(DashboardPagesTest, AcknowledgingIsForCoordinatorsOfTheCoopOnly) {
-  const json body{{"home", "gw-a1"}, {"alert", ALERT}};
+  const json body{{"home", "gw-a1"}, {"alert_id", ALERT}};
   EXPECT_EQ(ack("", body).status, 401);
   EXPECT_EQ(ack(tokens["coord-a"] + "x", body).status, 401);
   EXPECT_EQ(ack(tokens["analyst-a"], body).status, 403);
   EXPECT_EQ(ack(tokens["coord-b"], body).status, 404);            // another co-op: as if none
   EXPECT_EQ(ack(tokens["coord-b"], body, "coop-b").status, 404);  // its own co-op, another's home
   EXPECT_EQ(ack(tokens["coord-a"], body, "coop-z").status, 404);  // no such co-op
-  EXPECT_EQ(ack(tokens["coord-a"], {{"home", "gw-a2"}, {"alert", ALERT}}).status, 404);  // not this home's
-  EXPECT_EQ(ack(tokens["coord-a"], {{"home", "gw-b1"}, {"alert", ALERT}}).status, 404);
-  EXPECT_EQ(ack(tokens["coord-a"], {{"home", "gw-a1"}, {"alert", "smoke:other"}}).status, 404);
+  EXPECT_EQ(ack(tokens["coord-a"], {{"home", "gw-a2"}, {"alert_id", ALERT}}).status, 404);  // not this home's
+  EXPECT_EQ(ack(tokens["coord-a"], {{"home", "gw-b1"}, {"alert_id", ALERT}}).status, 404);
+  EXPECT_EQ(ack(tokens["coord-a"], {{"home", "gw-a1"}, {"alert_id", "smoke:other"}}).status, 404);
   EXPECT_EQ(call("POST", "/api/v1/coops/coop-a/homes", tokens["coord-a"], body.dump()).status, 405);
-  EXPECT_EQ(call("PUT", "/api/v1/coops/coop-a/acks", tokens["coord-a"], body.dump()).status, 405);
+  EXPECT_EQ(call("PUT", "/api/v1/coops/coop-a/alerts/ack", tokens["coord-a"], body.dump()).status, 405);
   EXPECT_TRUE(queued().empty());
   EXPECT_EQ(api->stats().acks, 0u);
 }
 
 TEST_F(DashboardPagesTest, BadAcknowledgementsAreCountedAndRefused) {
   const std::string t = tokens["coord-a"];
-  const std::string path = "/api/v1/coops/coop-a/acks";
-  const json ok{{"home", "gw-a1"}, {"alert", ALERT}};
+  const std::string path = "/api/v1/coops/coop-a/alerts/ack";
+  const json ok{{"home", "gw-a1"}, {"alert_id", ALERT}};
   std::vector<HttpResponse> answers = {
       call("POST", path, t, "not json"),
       call("POST", path, t, "[1,2]"),
       call("POST", path, t, ok.dump(), "text/plain"),
       ack(t, {{"home", "gw-a1"}}),
-      ack(t, {{"home", "gw-a1"}, {"alert", ALERT}, {"note", 5}}),
-      ack(t, {{"home", "gw-a1"}, {"alert", ALERT}, {"by", "someone else"}}),
-      ack(t, {{"home", "gw-a1"}, {"alert", ALERT}, {"note", std::string(MAX_ACK_NOTE_BYTES + 1, 'x')}}),
-      ack(t, {{"home", "gw-a1"}, {"alert", ALERT}, {"note", "line\nbreak"}}),
+      ack(t, {{"home", "gw-a1"}, {"alert_id", ALERT}, {"note", 5}}),
+      ack(t, {{"home", "gw-a1"}, {"alert_id", ALERT}, {"by", "someone else"}}),
+      ack(t, {{"home", "gw-a1"}, {"alert_id", ALERT}, {"note", std::string(MAX_ACK_NOTE_BYTES + 1, 'x')}}),
+      ack(t, {{"home", "gw-a1"}, {"alert_id", ALERT}, {"note", "line\nbreak"}}),
   };
   for (std::size_t i = 0; i < answers.size(); ++i) {
     EXPECT_EQ(answers[i].status, 400) << i << " " << answers[i].body;
@@ -211,5 +211,6 @@ TEST_F(DashboardPagesTest, BadAcknowledgementsAreCountedAndRefused) {
   EXPECT_EQ(api->stats().bad_requests, answers.size());
   EXPECT_TRUE(queued().empty());
   // A note of exactly the limit is fine.
-  EXPECT_EQ(ack(t, {{"home", "gw-a1"}, {"alert", ALERT}, {"note", std::string(MAX_ACK_NOTE_BYTES, 'x')}}).status, 202);
+  EXPECT_EQ(ack(t, {{"home", "gw-a1"}, {"alert_id", ALERT}, {"note", std::string(MAX_ACK_NOTE_BYTES, 'x')}}).status,
+            202);
 }

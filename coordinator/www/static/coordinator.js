@@ -295,7 +295,7 @@
       if (e && e.preventDefault) e.preventDefault();
       button.disabled = true;
       error.textContent = '';
-      api('POST', coopPath('acks'), {home: homeId, alert: alertId, note: note.value}).then(function (answer) {
+      api('POST', coopPath('alerts/ack'), {home: homeId, alert_id: alertId, note: note.value}).then(function (answer) {
         button.disabled = false;
         if (answer.status === 202) {
           acked[homeId + ' ' + alertId] = true;
