@@ -334,6 +334,19 @@ test('a coordinator sees the homes, the open alert, and acknowledges it', async 
   assert.equal((await api('POST', '/api/v1/coops/coop-a/alerts/ack', tokens['duty-cath'], { ...body, home: 'gw-b1' })).status, 404);
   assert.equal((await api('POST', '/api/v1/coops/coop-a/alerts/ack', tokens['duty-cath'], { home: ALERT_HOME })).status, 400);
 
+  // Coordinators have the report too.
+  await page.click('#tab-report');
+  await page.waitForSelector('#report-table:not([hidden])');
+  assert.ok(await page.isHidden('#home'));
+  assert.equal(await page.getAttribute('#tab-report', 'aria-pressed'), 'true');
+  // On a phone the tables scroll sideways inside their panel; the page itself does not.
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.click('#tab-homes');
+  await page.waitForSelector('#homes-body tr[data-home]');
+  const width = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  assert.ok(width[0] <= width[1], `the page scrolls sideways: ${width}`);
+  await shot(page, 'coordinator-homes-phone');
+
   await page.click('#logout');
   await page.waitForSelector('#signin:not([hidden])');
   assert.equal(await page.evaluate(() => sessionStorage.getItem('hearth.coop.token')), null);
