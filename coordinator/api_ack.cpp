@@ -56,7 +56,9 @@ HttpResponse post_ack(const HttpRequest& req, const ApiAccount& who, const Coord
   const json body = json::parse(req.body, nullptr, false);
   if (!body.is_object()) return bad(who, stats, "the body must be a JSON object");
   for (const auto& [key, value] : body.items()) {
-    if (key != "home" && key != "alert_id" && key != "note") return bad(who, stats, "unknown field '" + key + "'");
+    // The name goes into the log: quoted and escaped as JSON, so it cannot forge a log line.
+    if (key != "home" && key != "alert_id" && key != "note")
+      return bad(who, stats, "unknown field " + json(key).dump(-1, ' ', false, json::error_handler_t::replace));
     if (!value.is_string()) return bad(who, stats, key + " must be a string");
   }
   const std::string home = body.value("home", "");
