@@ -7,6 +7,8 @@
 
 #include <vector>
 
+#include "coordinator/api_ack.h"
+#include "coordinator/web_ui.h"
 #include "core/time.h"
 #include "rules/energy_time.h"
 
@@ -113,6 +115,7 @@ const ApiAccount* CoordinatorApi::authenticate(const HttpRequest& req, std::chro
 }
 
 HttpResponse CoordinatorApi::handle(const HttpRequest& req, std::chrono::steady_clock::time_point now) {
+  if (auto page = web_ui_route(req)) return std::move(*page);  // the dashboard's pages: no data, no token
   ++stats_.requests;
   bool throttled = false;
   const ApiAccount* who = authenticate(req, now, throttled);
@@ -128,6 +131,7 @@ HttpResponse CoordinatorApi::handle(const HttpRequest& req, std::chrono::steady_
     r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"hearth-coordinator\"");
     return r;
   }
+  if (is_ack_request(req)) return post_ack(req, *who, config_, store_, stats_, core::to_epoch_ms(core::now_ms()));
   if (req.method != "GET") return json_error(405, "method not allowed");
   const auto parts = split_path(req.path);
   if (parts.size() == 3 && parts[0] == "api" && parts[1] == "v1" && parts[2] == "whoami")
