@@ -7,7 +7,9 @@
 //      from each of --homes homes, published at once; throughput = summaries / (last receipt - first
 //      publish). A receipt is published by the coordinator only after the summary is committed.
 //   2. a burst of --alerts alert events from as many homes, published back to back; latency of each
-//      = publish -> its receipt (alert stored at the co-op). In the same run and just before, the
+//      = publish -> its receipt (alert stored at the co-op), and publish -> the first notification
+//      (every home escalates to its co-op's duty coordinator; the bench subscribes to
+//      hearth-carer/v1/+/+/notify). In the same run and just before, the
 //      baseline: the same number of messages published back to back to a topic the bench itself
 //      subscribes to (the bare broker's round trip), so the result is a ratio, not a threshold.
 //   3. storage per home-year = database bytes after phase 1 / (homes x days) x 365 (PostgreSQL:
@@ -139,6 +141,10 @@ std::string alert_payload(int home, std::int64_t now_ms) {
       .dump();
 }
 
+std::string notify_id(const std::string& home, std::int64_t raised_ms) {
+  return "notify/" + home + "/" + std::to_string(raised_ms);
+}
+
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0.0;
   std::sort(v.begin(), v.end());
@@ -172,6 +178,14 @@ class Client {
       std::string id;
       if (m.topic.rfind("bench/echo/", 0) == 0) {
         id = m.topic;
+      } else if (m.topic.rfind("hearth-carer/", 0) == 0) {
+        // The first person told (the co-op's duty coordinator): keyed by home and raised time.
+        try {
+          const auto j = nlohmann::json::parse(m.payload);
+          id = notify_id(j.at("home_id").get<std::string>(), j.at("raised_ms").get<std::int64_t>());
+        } catch (const std::exception&) {
+          return;
+        }
       } else {
         try {
           id = nlohmann::json::parse(m.payload).at("message_id").get<std::string>();
@@ -184,6 +198,7 @@ class Client {
     });
     mqtt_->subscribe("hearth-uplink/v1/+/+/receipt");
     mqtt_->subscribe("bench/echo/#");
+    mqtt_->subscribe("hearth-carer/v1/+/+/notify");
     thread_ = std::thread([this] { io_.run(); });
     net::post(io_, [this] { mqtt_->start(); });
   }
@@ -426,6 +441,10 @@ int run(const Options& o) {
         if (coop_of(i) == coop) conf << "      - " << gateway_id(i) << "\n";
       }
     }
+    // Every home escalates to its co-op's duty coordinator: each alert's first notification.
+    conf << "escalation:\n  duty:\n"
+         << "    bench-a: {id: duty-a, name: Duty A, role: duty, language: en, ack_within: 15m}\n"
+         << "    bench-b: {id: duty-b, name: Duty B, role: duty, language: en, ack_within: 15m}\n";
   }
   Instances instances(o, dir, dir / "coordinator.yaml");
   if (!instances.start(1)) {
@@ -501,6 +520,7 @@ int run(const Options& o) {
 
     std::vector<std::pair<std::string, std::string>> alerts;
     std::vector<std::string> ids;
+    std::vector<std::string> notify_ids;
     const auto now_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
             .count();
@@ -508,11 +528,13 @@ int run(const Options& o) {
       const int home = i % o.homes;
       const std::string payload = alert_payload(home, now_ms + i / o.homes);
       ids.push_back(nlohmann::json::parse(payload)["message_id"].get<std::string>());
+      notify_ids.push_back(notify_id(gateway_id(home), now_ms + i / o.homes));
       alerts.emplace_back("hearth-uplink/v1/" + coop_of(home) + "/" + gateway_id(home) + "/alert", payload);
     }
     const auto sent = client.publish_all(alerts);
     const auto arrived = client.wait_for(ids, std::chrono::seconds{o.timeout_s});
     const auto l = latencies(sent, arrived);
+    const auto notified = latencies(sent, client.wait_for(notify_ids, std::chrono::seconds{o.timeout_s}));
     Clock::time_point last = sent.front();
     for (const auto& a : arrived) {
       if (a) last = std::max(last, *a);
@@ -526,17 +548,21 @@ int run(const Options& o) {
     };
     row("bare broker round trip (baseline)", base);
     row("alert published -> stored receipt", l);
+    row("alert published -> first notification (duty coordinator)", notified);
     const double b99 = percentile(base.ms, 99);
     std::printf(
         "\nalert p99 / broker p99: %.1f; whole burst (first publish -> last receipt) %.2f s = %.0f alerts/s\n\n",
         b99 > 0 ? percentile(l.ms, 99) / b99 : 0.0, burst_s,
         burst_s > 0 ? static_cast<double>(l.ms.size()) / burst_s : 0.0);
-    if (l.lost > 0) status = 3;
+    if (l.lost > 0 || notified.lost > 0) status = 3;
   }
   std::printf("stopping the instances:\n");
   instances.stop();
-  std::printf("alert events stored: %lld of %d\n",
-              static_cast<long long>(store_rows("SELECT count(*) FROM alert_events")), o.alerts);
+  std::printf("alert events stored: %lld of %d; first notifications recorded: %lld, for %lld distinct alerts\n",
+              static_cast<long long>(store_rows("SELECT count(*) FROM alert_events")), o.alerts,
+              static_cast<long long>(store_rows("SELECT count(*) FROM escalation_steps WHERE kind = 'notified'")),
+              static_cast<long long>(store_rows("SELECT count(DISTINCT home_id || '/' || alert_id || '/' || raised_ms) "
+                                                "FROM escalation_steps WHERE kind = 'notified'")));
   broker.stop();
   pg.reset();
   if (o.workdir.empty() && !o.keep) fs::remove_all(dir);
