@@ -422,6 +422,7 @@ int main(int argc, char** argv) {
   if (d.claim_code != NULL) {
     if (load_credentials(&d)) {
       d.claim_code = NULL; /* claimed before a restart */
+      fprintf(stderr, "device: using the stored credentials of %s\n", d.creds.username);
     } else {
       crypto_box_keypair(d.public_key, d.secret_key);
     }
