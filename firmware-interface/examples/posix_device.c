@@ -227,7 +227,8 @@ static void handle_provision(device* d, const MQTTClient_message* m) {
   uint8_t sealed[HFW_MAX_SEALED], plain[HFW_MAX_SEALED];
   size_t sealed_len = 0;
   hfw_credentials creds;
-  hfw_status st = hfw_decode_provision((const char*)m->payload, (size_t)m->payloadlen, sealed, sizeof sealed, &sealed_len);
+  hfw_status st =
+      hfw_decode_provision((const char*)m->payload, (size_t)m->payloadlen, sealed, sizeof sealed, &sealed_len);
   if (st != HFW_OK) {
     fprintf(stderr, "device: provision message ignored (%d)\n", (int)st);
     return;

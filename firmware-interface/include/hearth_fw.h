@@ -774,7 +774,6 @@ static inline hfw_status hfw_encode_claim(char* buf, size_t cap, const char* mod
   return hfw_writer_finish(&w, HFW_MAX_PAYLOAD, out_len);
 }
 
-
 /* ---- provision: hearthd's answer to a claim, {"minor":0,"sealed":"<hex>"} on .../provision ----
  * "sealed" is crypto_box_seal (X25519 + XSalsa20-Poly1305, libsodium's sealed box) of the
  * credentials to the key the device sent in its claim. The library checks the envelope and
