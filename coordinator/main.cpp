@@ -110,8 +110,12 @@ int report(const CoordinatorConfig& config, const std::string& coop, const std::
     for (const auto& e : *s) {
       std::cout << e.home_id << '\t' << e.alert_id << '\t' << utc(e.raised_ms) << '\t' << e.step << '\t' << e.kind
                 << '\t' << (e.person_name.empty() ? "-" : e.person_name) << '\t' << (e.role.empty() ? "-" : e.role)
-                << '\t' << (e.language.empty() ? "en+cy" : e.language) << '\t' << utc(e.at_ms) << '\t'
-                << (e.channel.empty() ? "-" : e.channel) << '\t' << (e.note.empty() ? "-" : e.note) << '\n';
+                << '\t'
+                << (e.role.empty()       ? "-"
+                    : e.language.empty() ? "en+cy"
+                                         : e.language)
+                << '\t' << utc(e.at_ms) << '\t' << (e.channel.empty() ? "-" : e.channel) << '\t'
+                << (e.note.empty() ? "-" : e.note) << '\n';
     }
     return 0;
   }
