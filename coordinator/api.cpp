@@ -7,7 +7,9 @@
 
 #include <vector>
 
+#include "coordinator/api_ack.h"
 #include "coordinator/attended.h"
+#include "coordinator/web_ui.h"
 #include "core/time.h"
 #include "rules/energy_time.h"
 
@@ -114,6 +116,7 @@ const ApiAccount* CoordinatorApi::authenticate(const HttpRequest& req, std::chro
 }
 
 HttpResponse CoordinatorApi::handle(const HttpRequest& req, std::chrono::steady_clock::time_point now) {
+  if (auto page = web_ui_route(req)) return std::move(*page);  // the dashboard's pages: no data, no token
   ++stats_.requests;
   bool throttled = false;
   const ApiAccount* who = authenticate(req, now, throttled);
@@ -129,6 +132,7 @@ HttpResponse CoordinatorApi::handle(const HttpRequest& req, std::chrono::steady_
     r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"hearth-coordinator\"");
     return r;
   }
+  if (is_ack_request(req)) return post_ack(req, *who, config_, store_, stats_, core::to_epoch_ms(core::now_ms()));
   const auto parts = split_path(req.path);
   // POST /api/v1/coops/<coop>/alerts/attend: someone arrived at the home (coordinator/attended.h).
   if (req.method == "POST" && parts.size() == 6 && parts[0] == "api" && parts[1] == "v1" && parts[2] == "coops" &&

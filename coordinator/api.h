@@ -9,6 +9,8 @@
 //                POST /api/v1/coops/<own co-op>/alerts/attend (coordinator/attended.h), audited
 //   analyst      GET /api/v1/coops/<own co-op>/analytics?from=&to=&by=day|week|month[&format=csv]
 //   both         GET /api/v1/whoami
+//   coordinator  POST /api/v1/coops/<own co-op>/alerts/ack (coordinator/api_ack.h)
+// The dashboard's pages and UI texts need no token (coordinator/web_ui.h).
 // Another co-op's path answers 404 exactly as a co-op that does not exist; a role's forbidden
 // endpoint answers 403. Reads of homes and alerts (personal data) are audit-logged.
 #include <chrono>
@@ -28,6 +30,8 @@ struct ApiStats {
   std::uint64_t unauthorised = 0;
   std::uint64_t forbidden = 0;
   std::uint64_t throttled = 0;
+  std::uint64_t acks = 0;          // acknowledgements queued from the dashboard (coordinator/api_ack.h)
+  std::uint64_t bad_requests = 0;  // malformed acknowledgement bodies
 };
 
 class CoordinatorApi {

@@ -22,9 +22,13 @@ std::optional<StaticAsset> find_static_asset(std::string_view request_path) {
 HttpResponse serve_static(std::string_view request_path) {
   auto asset = find_static_asset(request_path);
   if (!asset) return json_error(404, "not found");
+  return asset_response(*asset);
+}
+
+HttpResponse asset_response(const StaticAsset& asset) {
   HttpResponse r;
-  r.content_type = std::string(asset->content_type);
-  r.body = std::string(asset->body);
+  r.content_type = std::string(asset.content_type);
+  r.body = std::string(asset.body);
   r.headers.emplace_back("Cache-Control", "no-cache");
   r.headers.emplace_back("X-Content-Type-Options", "nosniff");
   r.headers.emplace_back("Content-Security-Policy",

@@ -22,6 +22,9 @@ std::span<const StaticAsset> static_assets();
 // itself; nullopt for anything else.
 std::optional<StaticAsset> find_static_asset(std::string_view request_path);
 
+// 200 with this asset and the headers below (the coordinator's pages use it for their own table).
+HttpResponse asset_response(const StaticAsset& asset);
+
 // 200 with the asset, cache headers (revalidate: pages change with upgrades) and a strict
 // Content-Security-Policy (self only: no inline scripts, no third-party origins); 404 otherwise.
 HttpResponse serve_static(std::string_view request_path);

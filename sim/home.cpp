@@ -71,6 +71,8 @@ std::string_view to_string(Appliance a) {
       return "fridge";
     case Appliance::lamp:
       return "lamp";
+    case Appliance::toaster:
+      return "toaster";
     case Appliance::whole_house:
       return "whole_house";
   }
@@ -111,6 +113,7 @@ const DayPlan& Routine::day(std::int64_t d) const {
   add(w, w + 15, Room::bathroom);
   add(w + 15, w + 40, Room::kitchen);
   p.kettle_min.push_back(w + 17);
+  if (r(9) < 0.7) p.toaster_min.push_back(w + 18);
   const bool outing = r(3) < 0.6;
   if (outing) {
     const int leave = 10 * 60 + 20 + static_cast<int>(r(8) * 30);
@@ -187,10 +190,15 @@ double Routine::power_w(Appliance a, DataTime t) const {
     }
     case Appliance::lamp:
       return 40.0;  // while its relay is on
+    case Appliance::toaster:
+      for (int k : p.toaster_min) {
+        if (running(k, 3)) return 880.0 + 40.0 * unit_random(seed_, static_cast<std::uint64_t>(d), 200 + k);
+      }
+      return 0.0;
     case Appliance::whole_house: {
       double sum = 140.0;  // baseload: router, standby, boiler electronics
       for (auto x : {Appliance::kettle, Appliance::microwave, Appliance::washing_machine, Appliance::dishwasher,
-                     Appliance::tv, Appliance::fridge}) {
+                     Appliance::tv, Appliance::fridge, Appliance::toaster}) {
         sum += power_w(x, t);
       }
       if (running(p.lamp_on_min, p.lamp_off_min - p.lamp_on_min)) sum += 40.0;

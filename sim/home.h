@@ -5,7 +5,8 @@
 // here is a pure function of (seed, data time), except the thermal model, which integrates.
 //  - Routine: the built-in synthetic home, one seeded plan per day (waking, kettle, meals, an
 //    outing, TV, lamp, bed, a night-time bathroom trip, washing and dishwasher days) and the
-//    heating schedule. Always used for the TV, lamp, fridge and heating (no recording has them).
+//    heating schedule. Always used for the TV, lamp, fridge, toaster and heating (the recordings
+//    read here do not have them).
 //  - RefitPower: REFIT House 2 minutes (kettle, microwave, washing machine, dishwasher, whole house),
 //    looping over its 14 days; gap minutes have no value (the plugs stay silent).
 //  - RecordedEvents: CASAS or Ordonez motion and door events, looping over the recording's days.
@@ -29,7 +30,17 @@ inline constexpr DataTime DAY{24LL * 3600 * 1000};
 enum class Room : std::uint8_t { bedroom, bathroom, kitchen, living_room, hall, out };
 std::string_view to_string(Room room);
 
-enum class Appliance : std::uint8_t { kettle, microwave, washing_machine, dishwasher, tv, fridge, lamp, whole_house };
+enum class Appliance : std::uint8_t {
+  kettle,
+  microwave,
+  washing_machine,
+  dishwasher,
+  tv,
+  fridge,
+  lamp,
+  toaster,
+  whole_house
+};
 std::string_view to_string(Appliance a);
 
 enum class EventType : std::uint8_t { motion, front_door, lamp };
@@ -56,6 +67,7 @@ struct DayPlan {
   std::vector<Visit> visits;       // in time order, covering wake..bed and any night trip
   std::vector<int> kettle_min;     // 3-minute boils
   std::vector<int> microwave_min;  // 4-minute runs
+  std::vector<int> toaster_min;    // 3-minute toasts (breakfast on most days)
   std::optional<int> washing_min;  // 2-hour programme
   std::optional<int> dishwasher_min;
   int tv_on_min = 0, tv_off_min = 0;

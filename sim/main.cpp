@@ -76,7 +76,7 @@ class Runner {
     MqttConfig c = base_;
     c.client_id = key;
     auto client = hearth::gateway::make_paho_mqtt_client(
-        io_, c, hearth::gateway::Will{link->will_topic, link->will_payload, true});
+        io_, c, hearth::gateway::Will{link->will_topic, link->will_payload, link->will_retain});
     for (const auto& s : link->subscriptions) client->subscribe(s);
     client->set_message_handler(
         [this, key](InboundMessage m) { publish(sim_.on_message(key, m.topic, m.payload, m.retained, elapsed())); });

@@ -134,6 +134,87 @@ std::string shelly_rpc_error(std::string_view prefix, const ShellyRpc& rpc, int 
       .dump();
 }
 
+std::string shelly_gen1_power_text(double power_w) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", std::max(0.0, power_w));
+  return buf;
+}
+
+std::string shelly_gen1_energy_text(double energy_wmin) {
+  return std::to_string(static_cast<long long>(std::floor(std::max(0.0, energy_wmin))));
+}
+
+std::string shelly_gen1_temperature_text(double value) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", value);
+  return buf;
+}
+
+std::string shelly_gen1_announce(std::string_view id, std::string_view mac, std::string_view ip) {
+  return json{{"id", id}, {"model", "SHPLG-S"}, {"mac", mac},
+              {"ip", ip}, {"new_fw", false},    {"fw_ver", "20230913-114244/v1.14.0-gcb84623"}}
+      .dump();
+}
+
+std::string shelly_gen1_info(const ShellyGen1Info& i) {
+  // counters[]: watt-minutes in each of the last three whole minutes, i.e. about the average W.
+  const double w = round_to(i.power_w, 2);
+  json j = {{"wifi_sta", {{"connected", true}, {"ssid", "hearth-demo"}, {"ip", i.ip}, {"rssi", i.rssi_dbm}}},
+            {"cloud", {{"enabled", false}, {"connected", false}}},
+            {"mqtt", {{"connected", true}}},
+            {"time", ""},
+            {"unixtime", 0},
+            {"serial", 1},
+            {"has_update", false},
+            {"mac", i.mac},
+            {"relays", json::array({{{"ison", i.relay_on},
+                                     {"has_timer", false},
+                                     {"timer_started", 0},
+                                     {"timer_duration", 0},
+                                     {"timer_remaining", 0},
+                                     {"overpower", false},
+                                     {"source", "input"}}})},
+            {"meters", json::array({{{"power", w},
+                                     {"is_valid", true},
+                                     {"timestamp", 0},
+                                     {"counters", {w, w, w}},
+                                     {"total", static_cast<long long>(std::floor(std::max(0.0, i.energy_wmin)))}}})},
+            {"temperature", round_to(i.temperature_c, 2)},
+            {"overtemperature", false},
+            {"uptime", i.uptime_s}};
+  return j.dump();
+}
+
+std::optional<bool> shelly_gen1_relay_command(std::string_view payload, bool current) {
+  if (payload == "on") return true;
+  if (payload == "off") return false;
+  if (payload == "toggle") return !current;
+  return std::nullopt;
+}
+
+std::string esphome_state(double value, int accuracy_decimals) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.*f", std::clamp(accuracy_decimals, 0, 6), value);
+  std::string out = buf;
+  if (out == "-0") out = "0";
+  return out;
+}
+
+std::string esphome_discovery_config(std::string_view node, std::string_view mac, const EsphomeSensor& sensor) {
+  const std::string prefix(node);
+  json j = {{"dev_cla", sensor.device_class},
+            {"unit_of_meas", sensor.unit},
+            {"stat_cla", "measurement"},
+            {"name", sensor.name}};
+  if (sensor.diagnostic) j["ent_cat"] = "diagnostic";
+  j["stat_t"] = prefix + "/sensor/" + sensor.object_id + "/state";
+  j["avty_t"] = prefix + "/status";
+  j["uniq_id"] = "ESPsensor" + sensor.object_id;
+  j["dev"] = {{"ids", mac},        {"name", node},      {"sw", "2024.10.2 (Jan 14 2025, 07:00:00)"},
+              {"mdl", "esp32dev"}, {"mf", "Espressif"}, {"cns", json::array({json::array({"mac", mac})})}};
+  return j.dump();
+}
+
 std::string z2m_climate(double temperature_c, double humidity_pct, int battery_pct, int linkquality) {
   return json{{"battery", battery_pct},
               {"humidity", round_to(humidity_pct, 1)},

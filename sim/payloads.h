@@ -50,6 +50,45 @@ std::optional<ShellyRpc> shelly_parse_rpc(std::string_view payload);
 std::string shelly_rpc_result(std::string_view prefix, const ShellyRpc& rpc, bool was_on);
 std::string shelly_rpc_error(std::string_view prefix, const ShellyRpc& rpc, int code, std::string_view message);
 
+// ---- Shelly Gen1 (Plug S): plain-text values under shellies/<id>/, JSON only for announce/info ----
+// relay/0: "on"/"off"; relay/0/power: W with two decimals ("93.72"); relay/0/energy: whole
+// WATT-MINUTES since boot ("53127"; the Plug S does not keep it across a power cut).
+inline std::string shelly_gen1_relay_text(bool on) { return on ? "on" : "off"; }
+std::string shelly_gen1_power_text(double power_w);
+std::string shelly_gen1_energy_text(double energy_wmin);
+std::string shelly_gen1_temperature_text(double value);  // the plug's own chip ("31.84"), °C or °F
+// shellies/announce and shellies/<id>/announce.
+std::string shelly_gen1_announce(std::string_view id, std::string_view mac, std::string_view ip);
+struct ShellyGen1Info {
+  std::string mac;
+  std::string ip;
+  bool relay_on = true;
+  double power_w = 0.0;
+  double energy_wmin = 0.0;  // meters[0].total: the same counter as relay/0/energy
+  double temperature_c = 32.0;
+  int rssi_dbm = -60;
+  std::int64_t uptime_s = 0;
+};
+// shellies/<id>/info (the periodic full status; no SNTP in the simulated home: time "" and unixtime 0).
+std::string shelly_gen1_info(const ShellyGen1Info& info);
+// relay/0/command as the firmware reads it: on/off/toggle. nullopt: not a relay command (ignored).
+std::optional<bool> shelly_gen1_relay_command(std::string_view payload, bool current);
+
+// ---- ESPHome (native MQTT component; topic_prefix = node name) ----
+// A sensor's state: a bare number with the sensor's accuracy_decimals ("21.4", "48", "-67").
+std::string esphome_state(double value, int accuracy_decimals);
+// The Home Assistant discovery config the node publishes (retained) for one sensor, at
+// homeassistant/sensor/<node>/<object_id>/config, with ESPHome's abbreviated keys.
+struct EsphomeSensor {
+  std::string object_id;  // lower-cased name, spaces as '_'
+  std::string name;
+  std::string device_class;  // temperature, humidity, signal_strength
+  std::string unit;          // °C, %, dBm
+  int accuracy_decimals = 1;
+  bool diagnostic = false;  // entity_category diagnostic (the Wi-Fi signal)
+};
+std::string esphome_discovery_config(std::string_view node, std::string_view mac, const EsphomeSensor& sensor);
+
 // ---- Zigbee2MQTT (one bridge; devices at zigbee2mqtt/<friendly name>) ----
 std::string z2m_climate(double temperature_c, double humidity_pct, int battery_pct, int linkquality);
 std::string z2m_motion(bool occupancy, int illuminance_lux, int battery_pct, int linkquality);

@@ -42,6 +42,34 @@ struct ShellyPlug {
   std::optional<WallTime> last_report;
 };
 
+// Shelly Gen1 Plug S: plain-text topics under shellies/<id>/, QoS 0, not retained (the device's
+// defaults), an energy counter in watt-minutes that restarts when the plug loses power.
+struct ShellyGen1Plug {
+  std::string id;     // MQTT id (also the link's client id)
+  std::string alias;  // incident target ("toaster")
+  std::string mac, ip;
+  std::string name, room, kind;
+  Appliance appliance = Appliance::toaster;
+  bool relay_on = true;
+  double power_w = 0.0;
+  double energy_wmin = 0.0;  // since boot
+  bool power_cut = true;     // the next connection is a new boot (first start, or after plug_offline)
+  WallTime booted{0};
+  std::optional<WallTime> last_report;
+  std::string topic(std::string_view tail) const { return "shellies/" + id + "/" + std::string(tail); }
+};
+
+// An ESPHome node with the native MQTT component: <node>/status online/offline (retained birth and
+// will), retained sensor states, and Home Assistant discovery configs (retained).
+struct EsphomeNode {
+  std::string node;  // topic_prefix = node name (also the link's client id)
+  std::string mac;
+  std::string name, room;
+  Room place = Room::kitchen;
+  std::vector<payload::EsphomeSensor> sensors;
+  std::optional<WallTime> last_report;
+};
+
 enum class ZKind : std::uint8_t { climate, motion, contact, smoke };
 
 struct ZigbeeDevice {
@@ -87,7 +115,7 @@ std::string hex_id(std::uint64_t v) {
 
 bool activity_appliance(Appliance a) {
   return a == Appliance::kettle || a == Appliance::microwave || a == Appliance::tv || a == Appliance::washing_machine ||
-         a == Appliance::dishwasher;
+         a == Appliance::dishwasher || a == Appliance::toaster;
 }
 
 }  // namespace
@@ -102,6 +130,10 @@ std::string_view to_string(Ecosystem e) {
       return "zigbee2mqtt";
     case Ecosystem::native:
       return "hearth_native";
+    case Ecosystem::shelly_gen1:
+      return "shelly_gen1";
+    case Ecosystem::esphome:
+      return "esphome";
   }
   return "?";
 }
@@ -134,6 +166,8 @@ struct Simulator::Impl {
   std::map<std::string, bool, std::less<>> link_up;
   std::vector<TasmotaPlug> tasmota;
   std::vector<ShellyPlug> shelly;
+  std::vector<ShellyGen1Plug> gen1;
+  std::vector<EsphomeNode> esphome;
   std::vector<ZigbeeDevice> zigbee;
   std::vector<NativeDevice> native;
   std::vector<IncidentState> incidents;
@@ -176,6 +210,7 @@ struct Simulator::Impl {
     tv.kind = "tv";
     shelly.push_back(tv);
     links.push_back(Link{tv.prefix, Ecosystem::shelly_gen2, tv.prefix + "/online", "false", {tv.prefix + "/rpc"}});
+    build_gen1_and_esphome();
 
     const auto z = [&](std::string name, std::string display, std::string room, ZKind kind, Room place) {
       ZigbeeDevice d;
@@ -225,10 +260,48 @@ struct Simulator::Impl {
     total_start_time = payload::local_time_text(opt.start.count(), opt.day0_epoch_s);
   }
 
+  void build_gen1_and_esphome() {
+    ShellyGen1Plug toaster;
+    toaster.id = "shellyplug-s-C45BBE7F3A21";
+    toaster.alias = "toaster";
+    toaster.mac = "C45BBE7F3A21";
+    toaster.ip = "192.168.1.61";
+    toaster.name = "Toaster";
+    toaster.room = "Kitchen";
+    toaster.kind = "other";
+    gen1.push_back(toaster);
+    for (const auto& g : gen1) {
+      Link l{g.id,
+             Ecosystem::shelly_gen1,
+             g.topic("online"),
+             "false",
+             {g.topic("relay/0/command"), "shellies/command", g.topic("command")}};
+      l.will_retain = false;
+      links.push_back(std::move(l));
+    }
+    EsphomeNode kitchen;
+    kitchen.node = "kitchen-climate";
+    kitchen.mac = "a4cf12ab7e21";
+    kitchen.name = "Kitchen sensor";
+    kitchen.room = "Kitchen";
+    kitchen.place = Room::kitchen;
+    kitchen.sensors = {{"kitchen_temperature", "Kitchen Temperature", "temperature", "°C", 1, false},
+                       {"kitchen_humidity", "Kitchen Humidity", "humidity", "%", 0, false},
+                       {"wifi_signal", "WiFi Signal", "signal_strength", "dBm", 0, true}};
+    esphome.push_back(kitchen);
+    for (const auto& e : esphome) {
+      // ESPHome's will and birth are retained; it listens for Home Assistant's birth message to
+      // publish its discovery configs again.
+      links.push_back(Link{e.node, Ecosystem::esphome, e.node + "/status", "offline", {"homeassistant/status"}});
+    }
+  }
+
   std::vector<HearthDevice> hearth_devices() const {
     std::vector<HearthDevice> out;
     for (const auto& p : tasmota) out.push_back({"tasmota:" + p.topic, p.name, p.room, p.kind, false, p.switchable});
     for (const auto& s : shelly) out.push_back({"shelly:" + s.prefix, s.name, s.room, s.kind, false, true});
+    for (const auto& g : gen1) out.push_back({"shelly:" + g.id, g.name, g.room, g.kind, false, true});
+    for (const auto& e : esphome) out.push_back({"esphome:" + e.node, e.name, e.room, "other", false, false});
     for (const auto& z : zigbee) out.push_back({"z2m:" + z.name, z.display, z.room, "other", false, false});
     out.push_back({"hearth:plug-1", "Fridge", "Kitchen", "fridge", true, true});
     out.push_back({"hearth:plug-1#1", "Living room lamp", "Living room", "lamp", false, true});
@@ -259,7 +332,8 @@ struct Simulator::Impl {
   // ---- what the home draws ----
   std::optional<double> demand_w(Appliance a, DataTime t) const {
     if (active(IncidentKind::fall) && activity_appliance(a)) return a == Appliance::tv ? 0.4 : 0.0;
-    if (refit && a != Appliance::tv && a != Appliance::fridge && a != Appliance::lamp) return refit->power_w(a, t);
+    if (refit && a != Appliance::tv && a != Appliance::fridge && a != Appliance::lamp && a != Appliance::toaster)
+      return refit->power_w(a, t);
     return routine.power_w(a, t);
   }
 
@@ -280,6 +354,14 @@ struct Simulator::Impl {
       s.sw.apower_w = s.sw.output ? w : 0.0;
       if (!s.sw.output) switched_off_w += w;
       s.sw.aenergy_total_wh += s.sw.apower_w * hours;
+    }
+    for (auto& g : gen1) {
+      const double w = demand_w(g.appliance, from).value_or(0.0);
+      const bool unplugged = g.power_cut && !link_up[g.id];  // plug_offline: no power until plugged in again
+      const bool powered = g.relay_on && !unplugged;
+      g.power_w = powered ? w : 0.0;
+      if (!powered) switched_off_w += w;
+      g.energy_wmin += g.power_w * hours * 60.0;
     }
     for (auto& n : native) {
       if (!n.plug) continue;
@@ -332,6 +414,63 @@ struct Simulator::Impl {
   void report_shelly(std::vector<Outgoing>& out, ShellyPlug& s, WallTime now) {
     s.last_report = now;
     emit(out, s.prefix, s.prefix + "/events/rpc", payload::shelly_notify_status(s.prefix, shelly_ts(), s.sw), 0, false);
+  }
+
+  // The relay's state and power, as a Gen1 plug publishes them on a change.
+  void report_gen1_relay(std::vector<Outgoing>& out, const ShellyGen1Plug& g) {
+    emit(out, g.id, g.topic("relay/0"), payload::shelly_gen1_relay_text(g.relay_on), 0, false);
+    emit(out, g.id, g.topic("relay/0/power"), payload::shelly_gen1_power_text(g.power_w), 0, false);
+  }
+
+  // The periodic update (every update_period): relay, power, energy, its own temperature, info.
+  void report_gen1(std::vector<Outgoing>& out, ShellyGen1Plug& g, WallTime now) {
+    g.last_report = now;
+    const double chip_c = 27.0 + std::min(12.0, g.power_w / 100.0);  // warms with the load
+    report_gen1_relay(out, g);
+    emit(out, g.id, g.topic("relay/0/energy"), payload::shelly_gen1_energy_text(g.energy_wmin), 0, false);
+    emit(out, g.id, g.topic("temperature"), payload::shelly_gen1_temperature_text(chip_c), 0, false);
+    emit(out, g.id, g.topic("temperature_f"), payload::shelly_gen1_temperature_text(chip_c * 1.8 + 32.0), 0, false);
+    emit(out, g.id, g.topic("overtemperature"), "0", 0, false);
+    payload::ShellyGen1Info info;
+    info.mac = g.mac;
+    info.ip = g.ip;
+    info.relay_on = g.relay_on;
+    info.power_w = g.power_w;
+    info.energy_wmin = g.energy_wmin;
+    info.temperature_c = chip_c;
+    info.rssi_dbm = -58 - static_cast<int>(mix(opt.seed, 23, g.id.size()) % 15);
+    info.uptime_s = std::max<std::int64_t>(0, (now - g.booted).count() / 1000);
+    emit(out, g.id, g.topic("info"), payload::shelly_gen1_info(info), 0, false);
+  }
+
+  void announce_gen1(std::vector<Outgoing>& out, const ShellyGen1Plug& g) {
+    const std::string a = payload::shelly_gen1_announce(g.id, g.mac, g.ip);
+    emit(out, g.id, "shellies/announce", a, 0, false);
+    emit(out, g.id, g.topic("announce"), a, 0, false);
+  }
+
+  // Every sensor's state (retained, as ESPHome's default).
+  void report_esphome(std::vector<Outgoing>& out, EsphomeNode& e, WallTime now) {
+    e.last_report = now;
+    for (const auto& s : e.sensors) {
+      double v = 0.0;
+      if (s.device_class == "temperature") {
+        v = room_temperature_c(e.place, e.node, now);
+      } else if (s.device_class == "humidity") {
+        v = thermal->humidity_pct(e.place);
+      } else {
+        v = -64.0 + 6.0 * unit_random(opt.seed, 24, static_cast<std::uint64_t>(data.count() / 60'000));
+      }
+      emit(out, e.node, e.node + "/sensor/" + s.object_id + "/state", payload::esphome_state(v, s.accuracy_decimals), 0,
+           true);
+    }
+  }
+
+  void discovery_esphome(std::vector<Outgoing>& out, const EsphomeNode& e) {
+    for (const auto& s : e.sensors) {
+      emit(out, e.node, "homeassistant/sensor/" + e.node + "/" + s.object_id + "/config",
+           payload::esphome_discovery_config(e.node, e.mac, s), 0, true);
+    }
   }
 
   double room_temperature_c(Room room, std::string_view target, WallTime now) const {
@@ -423,6 +562,23 @@ struct Simulator::Impl {
            false);
       s.last_report = now;
     }
+    for (auto& g : gen1) {
+      if (g.id != key) continue;
+      if (g.power_cut) {  // plugged in (again): a new boot, the watt-minute counter starts at 0
+        g.power_cut = false;
+        g.energy_wmin = 0.0;
+        g.booted = now;
+      }
+      emit(out, key, g.topic("online"), "true", 0, false);
+      announce_gen1(out, g);
+      report_gen1(out, g, now);
+    }
+    for (auto& e : esphome) {
+      if (e.node != key) continue;
+      emit(out, key, e.node + "/status", "online", 0, true);
+      discovery_esphome(out, e);
+      report_esphome(out, e, now);
+    }
     if (key == Z2M_LINK) {
       emit(out, key, std::string(Z2M_BASE) + "/bridge/state", R"({"state":"online"})", 1, true);
       for (auto& z : zigbee) {
@@ -495,6 +651,12 @@ struct Simulator::Impl {
   ZigbeeDevice* motion_sensor(Room room) {
     for (auto& z : zigbee) {
       if (z.kind == ZKind::motion && z.place == room) return &z;
+    }
+    return nullptr;
+  }
+  EsphomeNode* esphome_named(std::string_view node) {
+    for (auto& e : esphome) {
+      if (e.node == node) return &e;
     }
     return nullptr;
   }
@@ -579,11 +741,17 @@ struct Simulator::Impl {
         for (const auto& n : native) {
           if (!n.plug) ok.push_back(n.id);
         }
+        for (const auto& e : esphome) ok.push_back(e.node);
         break;
       case IncidentKind::plug_offline:
         for (const auto& p : tasmota) ok.push_back(p.topic);
         for (const auto& sh : shelly) ok.push_back(sh.prefix);
         ok.push_back("tv");
+        for (const auto& g : gen1) {
+          ok.push_back(g.id);
+          ok.push_back(g.alias);
+        }
+        for (const auto& e : esphome) ok.push_back(e.node);
         for (const auto& n : native) ok.push_back(n.id);
         for (const auto& z : zigbee) ok.push_back(z.name);
         break;
@@ -604,6 +772,12 @@ struct Simulator::Impl {
     }
     for (const auto& s : shelly) {
       if (s.prefix == target || target == "tv") return s.prefix;
+    }
+    for (const auto& g : gen1) {
+      if (g.id == target || g.alias == target) return g.id;
+    }
+    for (const auto& e : esphome) {
+      if (e.node == target) return e.node;
     }
     for (const auto& n : native) {
       if (n.id == target) return n.id;
@@ -656,6 +830,7 @@ struct Simulator::Impl {
           link_up[*link] = false;
           step.links.emplace_back(*link, false);
           if (NativeDevice* n = native_named(*link)) n->power_cut = true;  // unplugged: it reboots
+          for (auto& g : gen1) g.power_cut = g.power_cut || g.id == *link;
         } else if (ZigbeeDevice* z = zigbee_named(inc.target)) {
           emit(step.messages, Z2M_LINK, std::string(Z2M_BASE) + "/" + z->name + "/availability",
                payload::z2m_availability(false), 1, true);
@@ -734,8 +909,12 @@ struct Simulator::Impl {
             set_motion(step.messages, z->place, true, now, now + FORCED_MOTION_CLEAR);
           } else if (NativeDevice* n = native_named(inc.target); n != nullptr && !n->plug) {
             set_motion(step.messages, Room::bathroom, true, now, now + FORCED_MOTION_CLEAR);
+          } else if (EsphomeNode* e = esphome_named(inc.target)) {
+            set_motion(step.messages, e->place, true, now, now + FORCED_MOTION_CLEAR);
           }
         }
+        if (EsphomeNode* e = esphome_named(inc.target); e != nullptr && due(e->last_report, now, INCIDENT_REPORT))
+          report_esphome(step.messages, *e, now);
         if (ZigbeeDevice* z = zigbee_named(inc.target); z != nullptr && due(z->last_report, now, INCIDENT_REPORT))
           report_zigbee(step.messages, *z, now);
         if (NativeDevice* n = native_named(inc.target); n != nullptr && due(n->last_report, now, INCIDENT_REPORT))
@@ -791,6 +970,12 @@ struct Simulator::Impl {
     for (auto& s : shelly) {
       if (due(s.last_report, now, tele)) report_shelly(step.messages, s, now);
     }
+    for (auto& g : gen1) {
+      if (!g.power_cut && due(g.last_report, now, tele)) report_gen1(step.messages, g, now);  // booted only
+    }
+    for (auto& e : esphome) {
+      if (due(e.last_report, now, tele)) report_esphome(step.messages, e, now);
+    }
     for (auto& z : zigbee) {
       if (due(z.last_report, now, climate)) report_zigbee(step.messages, z, now);
     }
@@ -845,6 +1030,38 @@ struct Simulator::Impl {
       if (!s.sw.output) s.sw.apower_w = 0.0;
       emit(out, key, reply_topic, payload::shelly_rpc_result(s.prefix, *rpc, was_on), 0, false);
       report_shelly(out, s, now);
+      return out;
+    }
+    for (auto& g : gen1) {
+      if (g.id != key) continue;
+      if (topic == g.topic("relay/0/command")) {
+        // Like Tasmota, a Gen1 plug acts on a retained command too.
+        const auto want = payload::shelly_gen1_relay_command(payload, g.relay_on);
+        if (!want) {
+          ++stats.bad_commands;  // the firmware ignores it
+          return out;
+        }
+        g.relay_on = *want;
+        g.power_w = g.relay_on ? demand_w(g.appliance, data).value_or(0.0) : 0.0;
+        report_gen1_relay(out, g);  // published at once on a change
+        return out;
+      }
+      if ((topic == "shellies/command" || topic == g.topic("command")) && payload == "announce") {
+        announce_gen1(out, g);
+        return out;
+      }
+      ++stats.bad_commands;  // update_fw, reboot, ...: not simulated
+      return out;
+    }
+    for (auto& e : esphome) {
+      if (e.node != key) continue;
+      if (topic == "homeassistant/status" && payload == "online") {
+        // Home Assistant (re)started: the node sends its discovery configs and states again.
+        discovery_esphome(out, e);
+        report_esphome(out, e, now);
+        return out;
+      }
+      if (topic != "homeassistant/status") ++stats.bad_commands;
       return out;
     }
     for (auto& n : native) {

@@ -40,7 +40,7 @@ struct SimOptions {
   std::int64_t day0_epoch_s = 1'397'433'600;  // shown in Tasmota's Time field only (2014-04-14, REFIT's day 0)
 };
 
-enum class Ecosystem : std::uint8_t { tasmota, shelly_gen2, zigbee2mqtt, native };
+enum class Ecosystem : std::uint8_t { tasmota, shelly_gen2, zigbee2mqtt, native, shelly_gen1, esphome };
 std::string_view to_string(Ecosystem e);
 
 // One MQTT session of the simulated home (a real plug each; the Zigbee2MQTT bridge for all Zigbee).
@@ -48,8 +48,9 @@ struct Link {
   std::string key;  // client id; also the name used by plug_offline (without the "tasmota-" prefix)
   Ecosystem ecosystem = Ecosystem::tasmota;
   std::string will_topic;
-  std::string will_payload;  // retained, QoS 1
+  std::string will_payload;  // QoS 1
   std::vector<std::string> subscriptions;
+  bool will_retain = true;  // false for the Shelly Gen1 plug (its MQTT "retain" option is off by default)
 };
 
 // A Hearth device the gateway will see, for the demo's config (`hearth-sim --print-config`).

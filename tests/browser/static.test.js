@@ -1,5 +1,7 @@
 // Checks that need no browser: the pages' JavaScript parses as ES5 (old TV browsers), pages load
 // only local assets, and every message key the pages use exists in the catalogue in English and Welsh.
+// The co-op dashboard (coordinator/www, served by hearth-coordinator) shares the catalogue and the checks,
+// except that its script may use fetch() (co-op staff's browsers, not TVs).
 'use strict';
 
 const test = require('node:test');
@@ -16,6 +18,12 @@ const SCRIPTS = fs
   .readdirSync(path.join(WWW, 'static'))
   .filter((f) => f.endsWith('.js'))
   .map((f) => path.join(WWW, 'static', f));
+const COOP_WWW = path.join(ROOT, 'coordinator', 'www');
+const COOP_PAGES = [path.join(COOP_WWW, 'index.html')];
+const COOP_SCRIPTS = fs
+  .readdirSync(path.join(COOP_WWW, 'static'))
+  .filter((f) => f.endsWith('.js'))
+  .map((f) => path.join(COOP_WWW, 'static', f));
 
 // Keys built at run time from data (severity, state, role, room state) rather than written out.
 const DYNAMIC_KEYS = [
@@ -44,7 +52,7 @@ function catalogue() {
 
 function usedKeys() {
   const keys = new Set(DYNAMIC_KEYS);
-  for (const file of [...PAGES, ...SCRIPTS]) {
+  for (const file of [...PAGES, ...SCRIPTS, ...COOP_PAGES, ...COOP_SCRIPTS]) {
     const text = fs.readFileSync(file, 'utf8');
     for (const m of text.matchAll(/data-t(?:-placeholder|-label)?="(ui\.[a-z0-9_.]+)"/g)) keys.add(m[1]);
     for (const m of text.matchAll(/['"](ui\.[a-z0-9_]+(?:\.[a-z0-9_]+)+)['"]/g)) keys.add(m[1]);
@@ -61,18 +69,31 @@ test('every script parses as ES5 (no let/const, arrow functions, classes or modu
   }
 });
 
+test('the co-op dashboard\'s scripts parse as ES5 too (fetch allowed) and keep the token out of URLs and storage', () => {
+  assert.ok(COOP_SCRIPTS.length >= 1, 'coordinator/www/static/coordinator.js missing');
+  for (const file of COOP_SCRIPTS) {
+    const source = fs.readFileSync(file, 'utf8');
+    assert.doesNotThrow(() => acorn.parse(source, { ecmaVersion: 5, sourceType: 'script' }), path.basename(file));
+    assert.doesNotMatch(source, /localStorage\.setItem\([^)]*[Tt]oken/, `${path.basename(file)} puts a token in localStorage`);
+    assert.doesNotMatch(source, /document\.cookie/, `${path.basename(file)} touches cookies`);
+    assert.doesNotMatch(source, /[?&]token=/, `${path.basename(file)} puts a token in a URL`);
+  }
+});
+
 test('the ES5 check rejects newer syntax (so the test above can fail)', () => {
   assert.throws(() => acorn.parse('const f = () => 1;', { ecmaVersion: 5 }));
 });
 
 test('pages load only local assets by absolute /static/ paths (no CDN, no inline script)', () => {
-  for (const page of PAGES) {
+  for (const page of [...PAGES, ...COOP_PAGES]) {
     const html = fs.readFileSync(page, 'utf8');
     const refs = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
     assert.ok(refs.length > 0, page);
     for (const ref of refs.filter((r) => r !== 'data:,')) { // data:, = no favicon request
       assert.match(ref, /^\/(static|carer|setup|tv)\//, `${path.relative(ROOT, page)} refers to ${ref}`);
-      if (ref.startsWith('/static/')) assert.ok(fs.existsSync(path.join(WWW, ref)), `${ref} missing`);
+      // The co-op page's /static/ is its own folder plus the home dashboard's common.js and hearth.css.
+      if (ref.startsWith('/static/'))
+        assert.ok(fs.existsSync(path.join(WWW, ref)) || fs.existsSync(path.join(COOP_WWW, ref)), `${ref} missing`);
     }
     assert.doesNotMatch(html, /<script>(?!<\/script>)/, 'inline script');
     assert.doesNotMatch(html, /\son[a-z]+="/, 'inline event handler');

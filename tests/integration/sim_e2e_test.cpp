@@ -1,6 +1,7 @@
 // The simulated home end to end on a real Mosquitto: hearth-sim's native devices pass the firmware
 // conformance suite, and the demo (hearthd with the demo's config + hearth-sim) turns an injected
-// smoke incident into the emergency alert and a cold-snap script into the cold-home alert.
+// smoke incident into the emergency alert and a cold-snap script into the cold-home alert; the
+// Shelly Gen1 plug's and the ESPHome sensor's readings and wills reach hearthd.
 #include <gtest/gtest.h>
 #include <mqtt/async_client.h>
 
@@ -83,6 +84,10 @@ class SimE2E : public ::testing::Test {
     ASSERT_NE(devices.find("hearth:plug-1: {name: Fridge, room: Kitchen, kind: fridge, essential: true"),
               std::string::npos)
         << devices;
+    ASSERT_NE(devices.find("shelly:shellyplug-s-C45BBE7F3A21: {name: Toaster, room: Kitchen"), std::string::npos)
+        << devices;
+    ASSERT_NE(devices.find("esphome:kitchen-climate: {name: Kitchen sensor, room: Kitchen"), std::string::npos)
+        << devices;
     std::ofstream(dir_.file("hearth.yaml")) << text << devices;
   }
 
@@ -147,6 +152,41 @@ TEST_F(SimE2E, DemoHomeRaisesTheSmokeAndColdHomeAlerts) {
   std::ofstream(dir_.file("cold.txt")) << "# the heating fails while she is at home\ncold_snap@2s+2m\n";
   start_sim({"--incident", "smoke@5s+20s", "--incidents", dir_.file("cold.txt")});
 
+  // The Shelly Gen1 toaster plug (plain-text shellies/... topics, watt-minutes) and the ESPHome
+  // kitchen sensor (status, discovery configs, retained states) reach hearthd through the broker
+  // as the devices the printed config names.
+  const std::string gen1 = "shelly:shellyplug-s-C45BBE7F3A21";
+  const std::string esp = "esphome:kitchen-climate";
+  const auto has = [](const json& d, const char* metric) {
+    return d.is_object() && d["latest"].is_object() && d["latest"].contains(metric);
+  };
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const json g = api_device(http_port_, TOKEN, gen1);
+        const json e = api_device(http_port_, TOKEN, esp);
+        return g.is_object() && g["online"] == true && has(g, "power_w") && has(g, "energy_kwh") &&
+               has(g, "relay_on") && e.is_object() && e["online"] == true && has(e, "temperature_c") &&
+               has(e, "humidity_pct") && has(e, "rssi_dbm");
+      },
+      20s))
+      << api_device(http_port_, TOKEN, gen1).dump() << "\n"
+      << api_device(http_port_, TOKEN, esp).dump();
+  const json toaster = api_device(http_port_, TOKEN, gen1);
+  EXPECT_EQ(toaster["driver"], "shelly_gen1");
+  EXPECT_EQ(toaster["name"], "Toaster");
+  EXPECT_EQ(toaster["model"], "SHPLG-S") << "from its announce";
+  EXPECT_EQ(toaster["latest"]["relay_on"]["value"], 1.0);
+  EXPECT_GE(toaster["latest"]["energy_kwh"]["value"].get<double>(), 0.0);
+  const json kitchen = api_device(http_port_, TOKEN, esp);
+  EXPECT_EQ(kitchen["name"], "Kitchen sensor");
+  EXPECT_EQ(kitchen["room"], "Kitchen");
+  const double kitchen_c = kitchen["latest"]["temperature_c"]["value"].get<double>();
+  EXPECT_GT(kitchen_c, 15.0);
+  EXPECT_LT(kitchen_c, 25.0);
+  const double kitchen_rh = kitchen["latest"]["humidity_pct"]["value"].get<double>();
+  EXPECT_GT(kitchen_rh, 20.0);
+  EXPECT_LT(kitchen_rh, 95.0);
+
   const std::string smoke_id = "smoke:z2m:kitchen/smoke";
   const json smoke = wait_alert(sub, smoke_id, "raised", 30s);
   ASSERT_FALSE(smoke.is_null()) << "no smoke alert on MQTT";
@@ -175,6 +215,11 @@ TEST_F(SimE2E, DemoHomeRaisesTheSmokeAndColdHomeAlerts) {
   EXPECT_TRUE(wait_until([&] { return api_device(http_port_, TOKEN, "tasmota:kettle")["online"] == false; }, 10s))
       << api_device(http_port_, TOKEN, "tasmota:kettle").dump();
   EXPECT_EQ(api_device(http_port_, TOKEN, "tasmota:microwave")["online"], true);
+  // The same for the Gen1 plug, whose will ("false") is not retained, as on a real Plug S.
+  publish_once(broker_->url(), "hearth-sim/incident", "plug_offline:toaster+5m");
+  EXPECT_TRUE(wait_until([&] { return api_device(http_port_, TOKEN, gen1)["online"] == false; }, 10s))
+      << api_device(http_port_, TOKEN, gen1).dump();
+  EXPECT_EQ(api_device(http_port_, TOKEN, esp)["online"], true);
 
   // Ctrl-C: the simulator stops cleanly and its devices' wills say they are gone.
   sim_.signal(SIGINT);
@@ -183,6 +228,8 @@ TEST_F(SimE2E, DemoHomeRaisesTheSmokeAndColdHomeAlerts) {
   EXPECT_EQ(*rc, 0);
   EXPECT_TRUE(wait_until([&] { return api_device(http_port_, TOKEN, "tasmota:microwave")["online"] == false; }, 10s))
       << api_device(http_port_, TOKEN, "tasmota:microwave").dump();
+  EXPECT_TRUE(wait_until([&] { return api_device(http_port_, TOKEN, esp)["online"] == false; }, 10s))
+      << api_device(http_port_, TOKEN, esp).dump();
 }
 
 }  // namespace

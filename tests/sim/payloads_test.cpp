@@ -115,6 +115,106 @@ TEST(Payloads, Zigbee2MqttSensors) {
   EXPECT_EQ(sink.value("z2m:living_room/climate", Metric::online), 0.0);
 }
 
+TEST(Payloads, ShellyGen1PlugSpeaksPlainTextAndWattMinutes) {
+  EXPECT_EQ(payload::shelly_gen1_power_text(93.719), "93.72");
+  EXPECT_EQ(payload::shelly_gen1_power_text(0.0), "0.00");
+  EXPECT_EQ(payload::shelly_gen1_energy_text(59999.9), "59999") << "whole watt-minutes";
+  EXPECT_EQ(payload::shelly_gen1_relay_command("on", false), true);
+  EXPECT_EQ(payload::shelly_gen1_relay_command("off", true), false);
+  EXPECT_EQ(payload::shelly_gen1_relay_command("toggle", true), false);
+  EXPECT_EQ(payload::shelly_gen1_relay_command("ON", false), std::nullopt) << "the firmware wants lower case";
+
+  DriverSink sink;
+  const std::string id = "shellyplug-s-C45BBE7F3A21";
+  const std::string hid = "shelly:" + id;
+  const std::string base = "shellies/" + id + "/";
+  payload::ShellyGen1Info info;
+  info.mac = "C45BBE7F3A21";
+  info.ip = "192.168.1.61";
+  info.relay_on = true;
+  info.power_w = 884.318;
+  info.energy_wmin = 53127.6;
+  info.rssi_dbm = -66;
+  info.uptime_s = 27;
+  sink.feed(
+      {msg(base + "online", "true"), msg("shellies/announce", payload::shelly_gen1_announce(id, info.mac, info.ip)),
+       msg(base + "announce", payload::shelly_gen1_announce(id, info.mac, info.ip)),
+       msg(base + "relay/0", payload::shelly_gen1_relay_text(true)),
+       msg(base + "relay/0/power", payload::shelly_gen1_power_text(884.318)),
+       msg(base + "relay/0/energy", payload::shelly_gen1_energy_text(53127.6)),
+       msg(base + "temperature", payload::shelly_gen1_temperature_text(35.84)),
+       msg(base + "temperature_f", payload::shelly_gen1_temperature_text(96.51)), msg(base + "overtemperature", "0")},
+      WallTime{1});
+  for (const auto& [topic, driver] : sink.driver_of) EXPECT_EQ(driver, "shelly_gen1") << topic;
+  EXPECT_EQ(sink.value(hid, Metric::online), 1.0);
+  EXPECT_EQ(sink.value(hid, Metric::relay_on), 1.0);
+  EXPECT_NEAR(sink.value(hid, Metric::power_w), 884.32, 1e-9);
+  EXPECT_NEAR(sink.value(hid, Metric::energy_kwh), 53127.0 / 60000.0, 1e-12) << "Wmin / 60000 = kWh";
+  EXPECT_FALSE(sink.has(hid, Metric::temperature_c)) << "the plug's chip is not the room";
+  ASSERT_EQ(sink.devices.count(hid), 1U);
+  EXPECT_EQ(sink.devices.at(hid).model, "SHPLG-S");
+
+  // The periodic info JSON carries the same counter (meters[0].total, Wmin) and the Wi-Fi signal.
+  DriverSink from_info;
+  from_info.feed({msg(base + "info", payload::shelly_gen1_info(info))}, WallTime{2});
+  EXPECT_EQ(from_info.value(hid, Metric::relay_on), 1.0);
+  EXPECT_NEAR(from_info.value(hid, Metric::power_w), 884.32, 1e-9);
+  EXPECT_NEAR(from_info.value(hid, Metric::energy_kwh), 53127.0 / 60000.0, 1e-12);
+  EXPECT_EQ(from_info.value(hid, Metric::rssi_dbm), -66.0);
+
+  // The gateway's switch command is one the plug obeys; then the will.
+  const auto cmd = sink.relay_command(hid, false);
+  ASSERT_TRUE(cmd.has_value());
+  EXPECT_EQ(cmd->topic, base + "relay/0/command");
+  EXPECT_EQ(payload::shelly_gen1_relay_command(cmd->payload, true), false);
+  sink.feed({msg(base + "relay/0", payload::shelly_gen1_relay_text(false)), msg(base + "online", "false")},
+            WallTime{3});
+  EXPECT_EQ(sink.value(hid, Metric::relay_on), 0.0);
+  EXPECT_EQ(sink.value(hid, Metric::online), 0.0);
+}
+
+TEST(Payloads, EsphomeSensorStatesWithAndWithoutDiscovery) {
+  EXPECT_EQ(payload::esphome_state(21.449, 1), "21.4");
+  EXPECT_EQ(payload::esphome_state(47.6, 0), "48") << "accuracy_decimals 0: no decimal point";
+  EXPECT_EQ(payload::esphome_state(-0.3, 0), "0");
+  const std::string node = "kitchen-climate";
+  const std::string hid = "esphome:" + node;
+  const payload::EsphomeSensor temp{"kitchen_temperature", "Kitchen Temperature", "temperature", "°C", 1, false};
+  const payload::EsphomeSensor hum{"kitchen_humidity", "Kitchen Humidity", "humidity", "%", 0, false};
+  const payload::EsphomeSensor wifi{"wifi_signal", "WiFi Signal", "signal_strength", "dBm", 0, true};
+  const auto states = [&](double t, double h, double rssi) {
+    return std::vector<Outgoing>{msg(node + "/sensor/kitchen_temperature/state", payload::esphome_state(t, 1), true),
+                                 msg(node + "/sensor/kitchen_humidity/state", payload::esphome_state(h, 0), true),
+                                 msg(node + "/sensor/wifi_signal/state", payload::esphome_state(rssi, 0), true)};
+  };
+
+  // With the discovery configs first (as the node sends them), the HA discovery driver decodes the
+  // states with their real unit and class, under the ESPHome driver's own device id.
+  DriverSink sink;
+  sink.feed({msg(node + "/status", "online", true)}, WallTime{1});
+  for (const auto* s : {&temp, &hum, &wifi}) {
+    sink.feed({msg("homeassistant/sensor/" + node + "/" + s->object_id + "/config",
+                   payload::esphome_discovery_config(node, "a4cf12ab7e21", *s), true)},
+              WallTime{1});
+  }
+  sink.feed(states(19.26, 61.4, -63.2), WallTime{2});
+  EXPECT_EQ(sink.driver_of.at(node + "/sensor/kitchen_temperature/state"), "ha_discovery");
+  EXPECT_EQ(sink.value(hid, Metric::online), 1.0);
+  EXPECT_NEAR(sink.value(hid, Metric::temperature_c), 19.3, 1e-9);
+  EXPECT_EQ(sink.value(hid, Metric::humidity_pct), 61.0);
+  EXPECT_EQ(sink.value(hid, Metric::rssi_dbm), -63.0);
+  sink.feed({msg(node + "/status", "offline", true)}, WallTime{3});
+  EXPECT_EQ(sink.value(hid, Metric::online), 0.0);
+
+  // A gateway that missed the retained configs still reads the same values by the ESPHome driver.
+  DriverSink plain;
+  plain.feed(states(19.26, 61.4, -63.2), WallTime{1});
+  EXPECT_EQ(plain.driver_of.at(node + "/sensor/kitchen_temperature/state"), "esphome");
+  EXPECT_NEAR(plain.value(hid, Metric::temperature_c), 19.3, 1e-9);
+  EXPECT_EQ(plain.value(hid, Metric::humidity_pct), 61.0);
+  EXPECT_EQ(plain.value(hid, Metric::rssi_dbm), -63.0);
+}
+
 TEST(Payloads, LocalTimeText) {
   EXPECT_EQ(payload::local_time_text(0, 1'397'433'600), "2014-04-14T00:00:00");
   EXPECT_EQ(payload::local_time_text((6 * 60 + 10) * 60'000LL + 999, 1'397'433'600), "2014-04-14T06:10:00");

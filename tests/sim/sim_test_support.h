@@ -50,6 +50,8 @@ class DriverSink {
       seen.push_back(Seen{at, r.device_id, r.metric, r.value});
       latest[{r.device_id, r.metric}] = r.value;
     }
+    driver_of[o.topic] = std::string(d.driver);
+    for (const auto& info : d.decoded.devices) devices[info.device_id] = info;
   }
 
   bool has(const std::string& device, core::Metric m) const { return latest.count({device, m}) > 0; }
@@ -71,6 +73,8 @@ class DriverSink {
   std::vector<Outgoing> messages;
   std::vector<Seen> seen;
   std::map<std::pair<std::string, core::Metric>, double> latest;
+  std::map<std::string, std::string> driver_of;        // topic -> the driver that claimed it last
+  std::map<std::string, drivers::DeviceInfo> devices;  // what devices announced about themselves
   int refusals = 0;
 
  private:

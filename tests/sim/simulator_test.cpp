@@ -17,6 +17,10 @@ using namespace hearth::sim::test;
 using namespace std::chrono_literals;
 using hearth::core::Metric;
 
+constexpr const char* GEN1 = "shelly:shellyplug-s-C45BBE7F3A21";
+constexpr const char* GEN1_LINK = "shellyplug-s-C45BBE7F3A21";
+constexpr const char* ESPHOME = "esphome:kitchen-climate";
+
 SimOptions synthetic(std::vector<Incident> incidents = {}) {
   SimOptions o;
   o.speed = 60;
@@ -55,8 +59,8 @@ TEST(Simulator, EveryMessageOfADayDecodesWithTheDrivers) {
   EXPECT_GE(rooms.size(), 4U);
   const auto lamp = sink.of("hearth:plug-1#1", Metric::relay_on);
   EXPECT_TRUE(std::any_of(lamp.begin(), lamp.end(), [](const Seen& s) { return s.value == 1.0; }));
-  // Energy counters never go down within a run.
-  for (const auto* id : {"tasmota:kettle", "tasmota:house_meter", "hearth:plug-1"}) {
+  // Energy counters never go down within a run (the Shelly Gen1 toaster's only on a power cut).
+  for (const auto* id : {"tasmota:kettle", "tasmota:house_meter", "hearth:plug-1", GEN1}) {
     const auto e = sink.of(id, Metric::energy_kwh);
     ASSERT_FALSE(e.empty()) << id;
     for (std::size_t i = 1; i < e.size(); ++i) EXPECT_GE(e[i].value, e[i - 1].value) << id;
@@ -317,7 +321,7 @@ TEST(Simulator, AnIncidentInjectedWhileRunningCountsFromThen) {
   DriverSink sink;
   run(*sim, sink, 20s);
   ASSERT_TRUE(sim->schedule(incident("smoke@2s+5s"), 20s));
-  const auto wrong = sim->schedule(incident("plug_offline:toaster"), 20s);
+  const auto wrong = sim->schedule(incident("plug_offline:hairdryer"), 20s);
   ASSERT_FALSE(wrong);
   EXPECT_NE(wrong.error().message.find("kettle"), std::string::npos) << wrong.error().message;
   run(*sim, sink, 21s, 500ms, 20s);
@@ -340,15 +344,168 @@ TEST(Simulator, TheFirstReportsCarryTheLoadAtTheStart) {
 
 TEST(Simulator, AnIncidentOnSomethingTheHomeLacksIsAnError) {
   for (const char* spec : {"smoke:hall/motion", "cold_snap:kitchen/smoke", "fall:garage", "night_wandering:back_door",
-                           "plug_offline:toaster"}) {
+                           "plug_offline:hairdryer"}) {
     auto sim = Simulator::create(synthetic({incident(spec)}));
     EXPECT_FALSE(sim) << spec;
   }
-  for (const char* spec : {"cold_snap:bathroom-sensor", "plug_offline:tv", "plug_offline:plug-1",
-                           "plug_offline:kitchen/smoke", "fall:living_room"}) {
+  for (const char* spec :
+       {"cold_snap:bathroom-sensor", "plug_offline:tv", "plug_offline:plug-1", "plug_offline:kitchen/smoke",
+        "fall:living_room", "plug_offline:toaster", "plug_offline:shellyplug-s-C45BBE7F3A21",
+        "plug_offline:kitchen-climate", "cold_snap:kitchen-climate"}) {
     auto sim = Simulator::create(synthetic({incident(spec)}));
     EXPECT_TRUE(sim) << spec << ": " << (sim ? "" : sim.error().message);
   }
+}
+
+// The Shelly Gen1 toaster plug at breakfast: power while toasting, energy in watt-minutes that
+// the driver turns into kWh, matching the power it reported.
+TEST(Simulator, TheShellyGen1ToasterReportsBreakfastInWattMinutes) {
+  const Routine routine(42);
+  std::int64_t day = 0;
+  while (day < 14 && routine.day(day).toaster_min.empty()) ++day;
+  ASSERT_LT(day, 14) << "no toast in two weeks";
+  const int toast_min = routine.day(day).toaster_min.front();
+  SimOptions o = synthetic();
+  o.start = DataTime{day * DAY.count() + (toast_min - 2) * 60'000LL};
+  auto sim = make_sim(o);
+  DriverSink sink;
+  run(*sim, sink, 8s, 500ms);  // 8 data minutes: two before the toast, three toasting, three after
+  const auto power = sink.of(GEN1, Metric::power_w);
+  EXPECT_TRUE(std::any_of(power.begin(), power.end(), [](const Seen& s) { return s.value > 800.0; }));
+  EXPECT_EQ(power.back().value, 0.0) << "done";
+  const auto energy = sink.of(GEN1, Metric::energy_kwh);
+  ASSERT_GE(energy.size(), 2U);
+  // Three minutes at 880-920 W: 2640-2760 Wmin, 0.044-0.046 kWh (whole watt-minutes on the wire).
+  EXPECT_GT(energy.back().value - energy.front().value, 0.043);
+  EXPECT_LT(energy.back().value - energy.front().value, 0.047);
+  // Gen1 traffic is plain text, QoS 0 and not retained (the plug's MQTT defaults).
+  for (const auto& m : sink.messages) {
+    if (m.link != GEN1_LINK) continue;
+    EXPECT_EQ(m.qos, 0) << m.topic;
+    EXPECT_FALSE(m.retain) << m.topic;
+  }
+  const auto& links = sim->links();
+  const auto link = std::find_if(links.begin(), links.end(), [](const Link& l) { return l.key == GEN1_LINK; });
+  ASSERT_NE(link, links.end());
+  EXPECT_EQ(link->will_topic, "shellies/shellyplug-s-C45BBE7F3A21/online");
+  EXPECT_EQ(link->will_payload, "false");
+  EXPECT_FALSE(link->will_retain);
+}
+
+TEST(Simulator, TheGen1PlugObeysTheGatewaysCommandAndAnswersAnnounce) {
+  auto sim = make_sim(synthetic());
+  DriverSink sink;
+  run(*sim, sink, 3s);
+  const auto off = sink.relay_command(GEN1, false);
+  ASSERT_TRUE(off);
+  const auto answer = sim->on_message(GEN1_LINK, off->topic, off->payload, false, 4s);
+  ASSERT_EQ(answer.size(), 2U);
+  EXPECT_EQ(answer[0].topic, "shellies/shellyplug-s-C45BBE7F3A21/relay/0");
+  EXPECT_EQ(answer[0].payload, "off");
+  EXPECT_EQ(answer[1].payload, "0.00");
+  sink.feed(answer, 4s);
+  EXPECT_EQ(sink.value(GEN1, Metric::relay_on), 0.0);
+  run(*sim, sink, 8s, 1s, 4s);
+  for (const auto& s : sink.of(GEN1, Metric::power_w)) {
+    if (s.at >= 4s) {
+      EXPECT_EQ(s.value, 0.0) << "switched off: no load";
+    }
+  }
+  const auto announce = sim->on_message(GEN1_LINK, "shellies/command", "announce", false, 9s);
+  ASSERT_EQ(announce.size(), 2U);
+  EXPECT_EQ(announce[0].topic, "shellies/announce");
+  EXPECT_EQ(announce[1].topic, "shellies/shellyplug-s-C45BBE7F3A21/announce");
+  const auto bad_before = sim->stats().bad_commands;
+  EXPECT_TRUE(sim->on_message(GEN1_LINK, off->topic, "OFF", false, 9s).empty()) << "lower case only";
+  EXPECT_TRUE(sim->on_message(GEN1_LINK, "shellies/shellyplug-s-C45BBE7F3A21/command", "update_fw", false, 9s).empty());
+  EXPECT_EQ(sim->stats().bad_commands, bad_before + 2);
+  EXPECT_TRUE(sim->on_message("kitchen-climate", "homeassistant/status", "offline", true, 9s).empty());
+}
+
+TEST(Simulator, TheEsphomeNodeSendsStatusDiscoveryAndRetainedStates) {
+  auto sim = make_sim(synthetic());
+  DriverSink sink;
+  run(*sim, sink, 3s);
+  std::vector<std::string> topics;
+  for (const auto& m : sink.messages) {
+    if (m.link != "kitchen-climate") continue;
+    topics.push_back(m.topic);
+    EXPECT_TRUE(m.retain) << m.topic << ": status, discovery and states are all retained by ESPHome";
+    EXPECT_EQ(m.qos, 0) << m.topic;
+  }
+  ASSERT_GE(topics.size(), 7U);
+  EXPECT_EQ(topics[0], "kitchen-climate/status");
+  EXPECT_EQ(topics[1], "homeassistant/sensor/kitchen-climate/kitchen_temperature/config");
+  EXPECT_EQ(topics[4], "kitchen-climate/sensor/kitchen_temperature/state");
+  EXPECT_EQ(sink.driver_of.at("kitchen-climate/sensor/kitchen_temperature/state"), "ha_discovery");
+  EXPECT_EQ(sink.value(ESPHOME, Metric::online), 1.0);
+  EXPECT_GT(sink.value(ESPHOME, Metric::temperature_c), 17.5);
+  EXPECT_LT(sink.value(ESPHOME, Metric::temperature_c), 22.5);
+  EXPECT_TRUE(sink.has(ESPHOME, Metric::humidity_pct));
+  EXPECT_TRUE(sink.has(ESPHOME, Metric::rssi_dbm));
+  // Home Assistant's birth message: the configs and states again.
+  const auto again = sim->on_message("kitchen-climate", "homeassistant/status", "online", true, 4s);
+  EXPECT_EQ(again.size(), 6U);
+}
+
+TEST(Simulator, NewDevicesGoOfflineAndComeBackLikeTheOthers) {
+  auto sim = make_sim(synthetic({incident("plug_offline:toaster@3s+4s"), incident("plug_offline:kitchen-climate@3s+4s"),
+                                 incident("broker_outage@10s+3s")}));
+  DriverSink sink;
+  std::vector<std::pair<std::string, bool>> changes;
+  const auto energy_text = [&] {
+    std::string last;
+    for (const auto& m : sink.messages) {
+      if (m.topic == "shellies/shellyplug-s-C45BBE7F3A21/relay/0/energy") last = m.payload;
+    }
+    return last;
+  };
+  for (const auto& l : sim->links()) sink.feed(sim->on_connected(l.key, 0s), 0s);
+  std::string before_cut, before_outage;
+  for (WallTime t = 500ms; t <= 16s; t += 500ms) {
+    if (t == 3s) before_cut = energy_text();
+    if (t == 10s) before_outage = energy_text();
+    auto step = sim->advance(t);
+    sink.feed(step.messages, t);
+    for (const auto& c : step.links) {
+      if (c.first == GEN1_LINK || c.first == "kitchen-climate") changes.push_back(c);
+      if (c.second) sink.feed(sim->on_connected(c.first, t), t);
+    }
+    if ((t > 3s && t < 7s) || (t > 10s && t < 13s)) {
+      for (const auto& m : step.messages) {
+        EXPECT_NE(m.link, GEN1_LINK) << "an offline plug is silent";
+        EXPECT_NE(m.link, "kitchen-climate") << "an offline node is silent";
+      }
+    }
+  }
+  for (const std::string key : {GEN1_LINK, "kitchen-climate"}) {
+    std::vector<bool> ups;
+    for (const auto& [k, up] : changes) {
+      if (k == key) ups.push_back(up);
+    }
+    EXPECT_EQ(ups, (std::vector<bool>{false, true, false, true})) << key << ": unplugged, back, outage, back";
+  }
+  EXPECT_EQ(sink.value(GEN1, Metric::online), 1.0) << "online true again on reconnect";
+  EXPECT_EQ(sink.value(ESPHOME, Metric::online), 1.0) << "status online again on reconnect";
+  // Unplugged, the Plug S forgets its watt-minutes (a new boot); a broker outage is no power cut.
+  const auto after_cut = sink.of(GEN1, Metric::energy_kwh);
+  ASSERT_FALSE(before_cut.empty());
+  const auto at_reconnect = std::find_if(after_cut.begin(), after_cut.end(), [](const Seen& s) { return s.at >= 7s; });
+  ASSERT_NE(at_reconnect, after_cut.end());
+  EXPECT_EQ(at_reconnect->value, 0.0) << "the counter restarts at boot (was " << before_cut << " Wmin)";
+  const auto at_return = std::find_if(after_cut.begin(), after_cut.end(), [](const Seen& s) { return s.at >= 13s; });
+  ASSERT_NE(at_return, after_cut.end());
+  EXPECT_GE(at_return->value * 60000.0, std::stod(before_outage) - 1e-6) << "kept across the outage";
+}
+
+TEST(Simulator, AColdSnapOnTheEsphomeSensorChillsTheKitchen) {
+  auto sim = make_sim(synthetic({incident("cold_snap:kitchen-climate@2s+40s")}));
+  DriverSink sink;
+  run(*sim, sink, 40s, 500ms);
+  const auto temps = sink.of(ESPHOME, Metric::temperature_c);
+  EXPECT_TRUE(std::any_of(temps.begin(), temps.end(), [](const Seen& s) { return s.at > 15s && s.value < 14.3; }));
+  const auto motion = sink.of("z2m:kitchen/motion", Metric::motion);
+  EXPECT_TRUE(std::any_of(motion.begin(), motion.end(), [](const Seen& s) { return s.at >= 2s && s.value == 1.0; }));
 }
 
 TEST(Simulator, StartTimesAndSpeedMapWallToDataTime) {

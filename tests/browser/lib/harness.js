@@ -221,4 +221,4 @@ function contrast(a, b) {
   return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05);
 }
 
-module.exports = { API_TOKEN, Home, contrast, freePort, luminance, request, sleep, waitFor };
+module.exports = { API_TOKEN, Home, Processes, contrast, freePort, luminance, portOpen, request, sleep, waitFor };
