@@ -461,6 +461,20 @@ constexpr std::array CATALOGUE = {
     Entry{"ui.coop.chart.cold_hours", "Cold-home hours per home-day", "Oriau cartref oer fesul diwrnod cartref"},
     // clang-format on
     // --- end dashboard UI ---
+    // --- hearth-coordinator escalation email (coordinator/notifier.cpp) ---
+    Entry{"notify.email.subject", "Hearth alert at {home}: {text}", "Rhybudd Hearth yn {home}: {text}"},
+    Entry{"notify.email.greeting", "Hello {name},", "Helo {name},"},
+    Entry{"notify.email.raised", "Hearth raised this alert at home {home} at {time} UTC:",
+          "Cododd Hearth y rhybudd hwn yng nghartref {home} am {time} UTC:"},
+    Entry{"notify.email.escalated", "Nobody before you on the rota acknowledged it in time.",
+          "Ni wnaeth neb o'ch blaen ar y rota ei gydnabod mewn pryd."},
+    Entry{"notify.email.action",
+          "Please acknowledge it in the carer app, or call the co-op's duty coordinator, and go to the home if you "
+          "can.",
+          "Cydnabyddwch ef yn yr ap gofalwr, neu ffoniwch gydlynydd dyletswydd y gydweithfa, ac ewch i'r cartref os "
+          "gallwch."},
+    Entry{"notify.email.footer", "Alert {alert}, step {step} of the home's rota ({role}).",
+          "Rhybudd {alert}, cam {step} o rota'r cartref ({role})."},
 };
 
 const Entry* find(std::string_view key) {
