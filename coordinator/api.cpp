@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "coordinator/api_ack.h"
+#include "coordinator/attended.h"
 #include "coordinator/web_ui.h"
 #include "core/time.h"
 #include "rules/energy_time.h"
@@ -132,8 +133,18 @@ HttpResponse CoordinatorApi::handle(const HttpRequest& req, std::chrono::steady_
     return r;
   }
   if (is_ack_request(req)) return post_ack(req, *who, config_, store_, stats_, core::to_epoch_ms(core::now_ms()));
-  if (req.method != "GET") return json_error(405, "method not allowed");
   const auto parts = split_path(req.path);
+  // POST /api/v1/coops/<coop>/alerts/attend: someone arrived at the home (coordinator/attended.h).
+  if (req.method == "POST" && parts.size() == 6 && parts[0] == "api" && parts[1] == "v1" && parts[2] == "coops" &&
+      parts[4] == "alerts" && parts[5] == "attend") {
+    if (parts[3] != who->coop_id) return json_error(404, "not found");
+    if (who->role != ApiRole::coordinator) {
+      ++stats_.forbidden;
+      return json_error(403, "coordinators only");
+    }
+    return attend_endpoint(store_, config_, *who, req, core::to_epoch_ms(core::now_ms()));
+  }
+  if (req.method != "GET") return json_error(405, "method not allowed");
   if (parts.size() == 3 && parts[0] == "api" && parts[1] == "v1" && parts[2] == "whoami")
     return json_response({{"name", who->name}, {"role", to_string(who->role)}, {"coop", who->coop_id}});
   if (parts.size() != 5 || parts[0] != "api" || parts[1] != "v1" || parts[2] != "coops")

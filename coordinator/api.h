@@ -5,7 +5,8 @@
 //
 // Every request carries "Authorization: Bearer <name>.<secret>" of a static account from the config
 // (argon2id hash of the secret). Roles:
-//   coordinator  GET /api/v1/coops/<own co-op>/homes, /alerts[?home=], /analytics
+//   coordinator  GET /api/v1/coops/<own co-op>/homes, /alerts[?home=], /analytics;
+//                POST /api/v1/coops/<own co-op>/alerts/attend (coordinator/attended.h), audited
 //   analyst      GET /api/v1/coops/<own co-op>/analytics?from=&to=&by=day|week|month[&format=csv]
 //   both         GET /api/v1/whoami
 //   coordinator  POST /api/v1/coops/<own co-op>/alerts/ack (coordinator/api_ack.h)

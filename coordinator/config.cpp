@@ -16,6 +16,16 @@ using gateway::config_id_valid;
 using gateway::mqtt_url_encrypted_or_loopback;
 using gateway::YamlParser;
 
+bool on_loopback(const std::string& url, const std::string& scheme) {
+  for (const char* host : {"127.0.0.1", "localhost", "[::1]"}) {
+    const std::string prefix = scheme + host;
+    if (url.rfind(prefix, 0) == 0 &&
+        (url.size() == prefix.size() || url[prefix.size()] == ':' || url[prefix.size()] == '/'))
+      return true;
+  }
+  return false;
+}
+
 void parse_mqtt(const YamlParser& p, const YAML::Node& n, gateway::MqttConfig& m) {
   p.only_keys(n, "mqtt", {"url", "username", "password_file", "ca_file", "cert_file", "key_file"});
   for (const char* key : {"url", "username", "password_file"}) {
@@ -177,8 +187,20 @@ void parse_accounts(const YamlParser& p, const YAML::Node& n, const CoordinatorC
   }
 }
 
+// Personal data leaves the co-op only encrypted: plain http is allowed to this machine alone.
+bool webhook_url_allowed(const std::string& url) {
+  if (url.rfind("https://", 0) == 0) return url.size() > 8;
+  for (const char* local : {"http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/",
+                            "http://[::1]:", "http://[::1]/"}) {
+    if (url.rfind(local, 0) == 0) return true;
+  }
+  return false;
+}
+
 RotaStep parse_step(const YamlParser& p, const YAML::Node& n, const std::string& where) {
-  p.only_keys(n, where, {"id", "name", "role", "channel", "language", "ack_within"});
+  p.only_keys(n, where,
+              {"id", "name", "role", "channel", "channels", "language", "ack_within", "webhook", "webhook_secret_file",
+               "email"});
   RotaStep s;
   for (const char* key : {"id", "name", "role"}) {
     if (!n[key]) p.fail(n, where + "." + key, "required");
@@ -189,9 +211,44 @@ RotaStep parse_step(const YamlParser& p, const YAML::Node& n, const std::string&
   s.role = p.str(n["role"], where + ".role");
   static const std::set<std::string> ROLES = {"family", "volunteer", "paid", "duty"};
   if (!ROLES.contains(s.role)) p.fail(n["role"], where + ".role", "expected family, volunteer, paid or duty");
-  if (n["channel"]) s.channel = p.str(n["channel"], where + ".channel");
-  if (s.channel != "mqtt")
-    p.fail(n["channel"], where + ".channel", "only mqtt is built (webhook and email are not yet)");
+  if (n["webhook"]) {
+    s.webhook_url = p.str(n["webhook"], where + ".webhook");
+    if (!webhook_url_allowed(s.webhook_url))
+      p.fail(n["webhook"], where + ".webhook", "must be https:// (plain http only to 127.0.0.1, localhost or [::1])");
+  }
+  if (n["webhook_secret_file"]) {
+    if (!n["webhook"]) p.fail(n["webhook_secret_file"], where + ".webhook_secret_file", "give webhook too");
+    s.webhook_secret = p.secret_file(n["webhook_secret_file"], where + ".webhook_secret_file");
+    if (s.webhook_secret.size() < 16)
+      p.fail(n["webhook_secret_file"], where + ".webhook_secret_file", "the secret must be at least 16 characters");
+  }
+  if (n["email"]) {
+    s.email = p.str(n["email"], where + ".email");
+    if (!email_address_valid(s.email)) p.fail(n["email"], where + ".email", "expected one address, name@domain");
+  }
+  if (n["channel"] && n["channels"]) p.fail(n["channels"], where + ".channels", "give channel or channels");
+  if (n["channel"] || n["channels"]) {
+    const YAML::Node list = n["channel"] ? n["channel"] : n["channels"];
+    const std::string key = where + (n["channel"] ? ".channel" : ".channels");
+    s.channels.clear();
+    if (list.IsSequence()) {
+      for (const auto& item : list) s.channels.push_back(p.str(item, key));
+    } else {
+      s.channels.push_back(p.str(list, key));
+    }
+    if (s.channels.empty()) p.fail(list, key, "list at least one of mqtt, webhook, email");
+    std::set<std::string> seen;
+    for (const auto& c : s.channels) {
+      if (c != "mqtt" && c != "webhook" && c != "email")
+        p.fail(list, key, "'" + c + "': expected mqtt, webhook or email");
+      if (!seen.insert(c).second) p.fail(list, key, "'" + c + "' listed twice");
+      if (c == "webhook" && s.webhook_url.empty()) p.fail(list, key, "webhook needs " + where + ".webhook (its URL)");
+      if (c == "email" && s.email.empty()) p.fail(list, key, "email needs " + where + ".email (the address)");
+    }
+  } else {
+    if (!s.webhook_url.empty()) s.channels.emplace_back("webhook");
+    if (!s.email.empty()) s.channels.emplace_back("email");
+  }
   if (n["language"]) s.language = p.str(n["language"], where + ".language");
   if (!s.language.empty() && s.language != "en" && s.language != "cy")
     p.fail(n["language"], where + ".language", "expected en or cy (leave out when unknown: both are sent)");
@@ -204,8 +261,60 @@ RotaStep parse_step(const YamlParser& p, const YAML::Node& n, const std::string&
   return s;
 }
 
+void parse_smtp(const YamlParser& p, const YAML::Node& n, SmtpSettings& s) {
+  p.only_keys(n, "smtp", {"url", "username", "password_file", "from", "from_name", "ca_file", "timeout"});
+  for (const char* key : {"url", "from"}) {
+    if (!n[key]) p.fail(n, std::string("smtp.") + key, "required");
+  }
+  s.enabled = true;
+  s.url = p.str(n["url"], "smtp.url");
+  if (!smtp_url_valid(s.url))
+    p.fail(n["url"], "smtp.url",
+           "expected smtps://host[:port] or smtp://host[:port] (STARTTLS is required off loopback)");
+  if (n["username"]) s.username = p.str(n["username"], "smtp.username");
+  if (n["password_file"]) s.password = p.secret_file(n["password_file"], "smtp.password_file");
+  if (s.username.empty() != s.password.empty())
+    p.fail(n, "smtp.password_file", "give both username and password_file, or neither");
+  s.from = p.str(n["from"], "smtp.from");
+  if (!email_address_valid(s.from)) p.fail(n["from"], "smtp.from", "expected one address, name@domain");
+  if (n["from_name"]) {
+    s.from_name = p.str(n["from_name"], "smtp.from_name");
+    if (s.from_name.find_first_of("\r\n\"<>") != std::string::npos)
+      p.fail(n["from_name"], "smtp.from_name", "no quotes, angle brackets or line breaks");
+  }
+  if (n["ca_file"]) s.ca_file = p.str(n["ca_file"], "smtp.ca_file");
+  if (n["timeout"])
+    s.timeout = std::chrono::duration_cast<std::chrono::seconds>(
+        p.duration(n["timeout"], "smtp.timeout", std::chrono::seconds{1}, std::chrono::seconds{300}));
+}
+
+void parse_notify(const YamlParser& p, const YAML::Node& n, NotifySettings& s) {
+  using std::chrono::milliseconds;
+  p.only_keys(n, "escalation.notify", {"retry_min", "retry_max", "give_up_after", "attend_within"});
+  if (n["retry_min"])
+    s.retry_min = p.duration(n["retry_min"], "escalation.notify.retry_min", milliseconds{100}, milliseconds{600'000});
+  if (n["retry_max"])
+    s.retry_max =
+        p.duration(n["retry_max"], "escalation.notify.retry_max", milliseconds{1000}, milliseconds{3'600'000});
+  if (s.retry_max < s.retry_min)
+    p.fail(n["retry_max"], "escalation.notify.retry_max", "must not be less than retry_min");
+  if (n["give_up_after"])
+    s.give_up_after = p.duration(n["give_up_after"], "escalation.notify.give_up_after", milliseconds{10'000},
+                                 milliseconds{86'400'000});
+  if (n["attend_within"]) {
+    const YAML::Node list = n["attend_within"];
+    if (!list.IsSequence() || list.size() == 0 || list.size() > 5)
+      p.fail(list, "escalation.notify.attend_within", "expected a list of 1-5 durations");
+    s.attend_within.clear();
+    for (const auto& item : list)
+      s.attend_within.push_back(
+          p.duration(item, "escalation.notify.attend_within", milliseconds{60'000}, milliseconds{86'400'000}));
+  }
+}
+
 void parse_escalation(const YamlParser& p, const YAML::Node& n, CoordinatorConfig& c) {
-  p.only_keys(n, "escalation", {"rotas", "duty"});
+  p.only_keys(n, "escalation", {"rotas", "duty", "notify"});
+  if (n["notify"]) parse_notify(p, n["notify"], c.notify);
   if (n["rotas"]) {
     p.only_keys(n["rotas"], "escalation.rotas", {});
     for (const auto& kv : n["rotas"]) {
@@ -233,7 +342,7 @@ CoordinatorConfig parse_root(const YamlParser& p, const YAML::Node& root) {
   c.source = p.source();
   p.only_keys(root, "",
               {"log_level", "instance_id", "mqtt", "share_group", "topic_prefix", "store", "coops", "max_payload_bytes",
-               "analytics", "http", "accounts", "escalation"});
+               "analytics", "http", "accounts", "escalation", "smtp"});
   for (const char* key : {"mqtt", "store", "coops"}) {
     if (!root[key]) p.fail(root, key, "required");
   }
@@ -260,7 +369,24 @@ CoordinatorConfig parse_root(const YamlParser& p, const YAML::Node& root) {
   }
   parse_store(p, root["store"], c.store);
   parse_coops(p, root["coops"], c.coops);
+  if (root["smtp"]) parse_smtp(p, root["smtp"], c.smtp);
   if (root["escalation"]) parse_escalation(p, root["escalation"], c);
+  if (!c.smtp.enabled) {
+    const auto needs_smtp = [](const RotaStep& s) {
+      return std::find(s.channels.begin(), s.channels.end(), "email") != s.channels.end();
+    };
+    for (const auto& [home, steps] : c.rotas) {
+      for (const auto& s : steps) {
+        if (needs_smtp(s))
+          p.fail(root["escalation"], "smtp",
+                 "escalation.rotas." + home + ": " + s.id + " has email but there is no smtp: block");
+      }
+    }
+    for (const auto& [coop, s] : c.duty) {
+      if (needs_smtp(s))
+        p.fail(root["escalation"], "smtp", "escalation.duty." + coop + " has email but there is no smtp: block");
+    }
+  }
   if (root["max_payload_bytes"])
     c.max_payload_bytes =
         static_cast<std::size_t>(p.integer(root["max_payload_bytes"], "max_payload_bytes", 1024, 16 * 1024 * 1024));
@@ -304,6 +430,11 @@ std::vector<std::string> describe_config(const CoordinatorConfig& c) {
                                      " accounts=" + std::to_string(c.accounts.size())
                                : std::string("http: off"));
   out.push_back("escalation rotas: " + std::to_string(c.rotas.size()) + " home(s)");
+  out.push_back(c.smtp.enabled ? "smtp: " + c.smtp.url + " from=" + c.smtp.from +
+                                     (c.smtp.username.empty() ? std::string(" (no login)")
+                                                              : " username=" + c.smtp.username + " password=***") +
+                                     (smtp_requires_starttls(c.smtp.url) ? " starttls=required" : "")
+                               : std::string("smtp: off"));
   return out;
 }
 
@@ -313,6 +444,34 @@ std::vector<RotaStep> rota_for(const CoordinatorConfig& c, const std::string& co
   if (auto it = c.rotas.find(home_id); it != c.rotas.end()) out = it->second;
   if (auto it = c.duty.find(coop_id); it != c.duty.end()) out.push_back(it->second);
   return out;
+}
+
+bool email_address_valid(const std::string& a) {
+  const auto at = a.find('@');
+  if (a.size() > 254 || at == std::string::npos || at == 0 || at + 1 >= a.size() ||
+      a.find('@', at + 1) != std::string::npos)
+    return false;
+  for (const unsigned char c : a) {
+    if (c <= ' ' || c >= 0x7f || c == '<' || c == '>' || c == '"' || c == '(' || c == ')' || c == ',' || c == ';' ||
+        c == ':' || c == '\\' || c == '[' || c == ']')
+      return false;
+  }
+  return a.find('.', at) != std::string::npos;
+}
+
+bool smtp_url_valid(const std::string& url) {
+  for (const char* scheme : {"smtps://", "smtp://"}) {
+    const std::string_view sv(scheme);
+    if (url.rfind(scheme, 0) != 0) continue;
+    const std::string rest = url.substr(sv.size());
+    if (rest.empty() || rest.find_first_of(" \r\n@") != std::string::npos) return false;
+    return true;
+  }
+  return false;
+}
+
+bool smtp_requires_starttls(const std::string& url) {
+  return url.rfind("smtp://", 0) == 0 && !on_loopback(url, "smtp://");
 }
 
 std::string_view to_string(ApiRole r) { return r == ApiRole::coordinator ? "coordinator" : "analyst"; }

@@ -48,12 +48,40 @@ struct ApiAccount {
 // One step of an escalation rota: who is told, how, in which language, and how long they have to
 // acknowledge before the next step is told (coordinator/escalation.h).
 struct RotaStep {
-  std::string id;                // topic-safe person id: hearth-carer/v1/<coop>/<id>/notify
-  std::string name;              // shown in reports
-  std::string role;              // family, volunteer, paid, duty
-  std::string channel = "mqtt";  // mqtt (a carer app); webhook and email are not built yet
-  std::string language;          // en, cy, or empty (unknown: both languages are sent)
+  std::string id;    // topic-safe person id: hearth-carer/v1/<coop>/<id>/notify
+  std::string name;  // shown in reports
+  std::string role;  // family, volunteer, paid, duty
+  // Every channel listed is used (coordinator/notifier.h): mqtt (the carer app), webhook, email.
+  // Default: mqtt, plus webhook and email when their address is given.
+  std::vector<std::string> channels = {"mqtt"};
+  std::string webhook_url;     // https://...; plain http only to loopback
+  std::string webhook_secret;  // from webhook_secret_file; empty: requests are not signed. Never logged
+  std::string email;           // one address; needs the co-op-level smtp: block
+  std::string language;        // en, cy, or empty (unknown: both languages are sent)
   std::chrono::milliseconds ack_within{std::chrono::minutes{5}};
+};
+
+// The mail server escalation emails go through (libcurl SMTP). smtps:// (TLS from the start), or
+// smtp:// with STARTTLS required; plain SMTP only to loopback. Off when `smtp:` is absent.
+struct SmtpSettings {
+  bool enabled = false;
+  std::string url;  // smtps://mail.coop.example:465 or smtp://mail.coop.example:587
+  std::string username;
+  std::string password;  // from password_file; never logged
+  std::string from;      // envelope and From: address
+  std::string from_name = "Hearth";
+  std::string ca_file;  // trust this CA instead of the system's
+  std::chrono::seconds timeout{30};
+};
+
+// Retries of webhook and email notifications (coordinator/notifier.h): backoff doubling from
+// retry_min to retry_max, given up after give_up_after (the escalation goes on regardless).
+struct NotifySettings {
+  std::chrono::milliseconds retry_min{std::chrono::seconds{5}};
+  std::chrono::milliseconds retry_max{std::chrono::minutes{5}};
+  std::chrono::milliseconds give_up_after{std::chrono::hours{1}};
+  // `report --responses`: the share of alerts attended (someone arrived) within each of these.
+  std::vector<std::chrono::milliseconds> attend_within = {std::chrono::minutes{30}, std::chrono::minutes{45}};
 };
 
 struct CoordinatorConfig {
@@ -72,6 +100,8 @@ struct CoordinatorConfig {
   // Per home (gateway id): its carers in order; then the home's co-op duty coordinator, if any.
   std::map<std::string, std::vector<RotaStep>> rotas;
   std::map<std::string, RotaStep> duty;  // co-op id -> duty coordinator
+  SmtpSettings smtp;
+  NotifySettings notify;
 };
 
 // A home's full rota: its own steps, then its co-op's duty coordinator. Empty: no escalation.
@@ -81,6 +111,13 @@ core::Result<CoordinatorConfig> parse_coordinator_config(const std::string& yaml
 core::Result<CoordinatorConfig> load_coordinator_config(const std::string& path);
 // Every effective setting, secrets as ***, for the start-up log.
 std::vector<std::string> describe_config(const CoordinatorConfig& config);
+// A bare address name@domain.tld (no display name, no spaces or header-breaking characters).
+bool email_address_valid(const std::string& address);
+// smtps://host[:port] or smtp://host[:port] (no credentials in the URL).
+bool smtp_url_valid(const std::string& url);
+// smtp:// to anything but loopback: the connection must be upgraded with STARTTLS or fail.
+bool smtp_requires_starttls(const std::string& url);
+
 // The co-op a gateway belongs to, or empty when it is not registered.
 std::string coop_of(const CoordinatorConfig& config, const std::string& gateway_id);
 

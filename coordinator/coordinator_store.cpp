@@ -18,7 +18,7 @@ using gateway::sqlite::Stmt;
 // rowid) becomes "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY" in the PostgreSQL backend
 // (postgres_store.cpp rewrites it). SQLite keeps the version in PRAGMA user_version, PostgreSQL in
 // a schema_version table.
-constexpr std::array<std::string_view, 2> MIGRATIONS = {
+constexpr std::array<std::string_view, 3> MIGRATIONS = {
     R"sql(
 CREATE TABLE messages (
   id INTEGER PRIMARY KEY,
@@ -110,6 +110,11 @@ CREATE TABLE escalation_steps (
   at_ms BIGINT NOT NULL
 );
 CREATE INDEX escalation_steps_by_alert ON escalation_steps (coop_id, home_id, alert_id, raised_ms, id);
+)sql",
+    // 3: which channel a delivery went by (mqtt, webhook, email) or an attendance came from, and a note.
+    R"sql(
+ALTER TABLE escalation_steps ADD COLUMN channel TEXT NOT NULL DEFAULT '';
+ALTER TABLE escalation_steps ADD COLUMN note TEXT NOT NULL DEFAULT '';
 )sql",
 };
 
@@ -333,8 +338,8 @@ class SqliteCoordinatorStore final : public CoordinatorStore {
       for (const auto& d : due) {
         const auto steps = rota(d.coop, d.home);
         const auto next = static_cast<std::size_t>(d.step + 1);
-        EscalationStep step{d.coop, d.home, d.alert, d.raised_ms, static_cast<int>(next), "", "", "",
-                            "",     "",     now_ms,  ""};
+        EscalationStep step{d.coop, d.home, d.alert, d.raised_ms, static_cast<int>(next), "", "", "", "", "",
+                            now_ms, "",     "",      ""};
         std::int64_t next_at = now_ms;
         std::string state = "active";
         if (next < steps.size()) {
@@ -365,8 +370,8 @@ class SqliteCoordinatorStore final : public CoordinatorStore {
   core::Result<std::vector<EscalationStep>> escalation_steps(const std::string& coop_id,
                                                              const std::string& home_id) const override {
     auto q = prepare(
-        "SELECT coop_id, home_id, alert_id, raised_ms, step, kind, person_id, person_name, role, language, at_ms "
-        "FROM escalation_steps WHERE coop_id = ? AND (? = '' OR home_id = ?) ORDER BY id");
+        "SELECT coop_id, home_id, alert_id, raised_ms, step, kind, person_id, person_name, role, language, at_ms, "
+        "channel, note FROM escalation_steps WHERE coop_id = ? AND (? = '' OR home_id = ?) ORDER BY id");
     if (!q) return q.error();
     q->bind(1, coop_id).bind(2, home_id).bind(3, home_id);
     std::vector<EscalationStep> out;
@@ -376,7 +381,8 @@ class SqliteCoordinatorStore final : public CoordinatorStore {
       if (!*more) break;
       out.push_back(EscalationStep{q->column_text(0), q->column_text(1), q->column_text(2), q->column_int(3),
                                    static_cast<int>(q->column_int(4)), q->column_text(5), q->column_text(6),
-                                   q->column_text(7), q->column_text(8), q->column_text(9), q->column_int(10), ""});
+                                   q->column_text(7), q->column_text(8), q->column_text(9), q->column_int(10), "",
+                                   q->column_text(11), q->column_text(12)});
     }
     return out;
   }
@@ -392,6 +398,28 @@ class SqliteCoordinatorStore final : public CoordinatorStore {
     auto row = q->step();
     if (!row) return row.error();
     return ResponseSummary{q->column_int(0), q->column_int(1), q->column_int(2), q->column_int(3)};
+  }
+
+  core::Result<bool> record_attended(EscalationStep step) override {
+    return in_transaction([&]() -> core::Result<bool> {
+      auto q = prepare("SELECT max(raised_ms) FROM alerts WHERE coop_id = ? AND home_id = ? AND alert_id = ?");
+      if (!q) return q.error();
+      q->bind(1, step.coop_id).bind(2, step.home_id).bind(3, step.alert_id);
+      auto row = q->step();
+      if (!row) return row.error();
+      if (!*row || q->column_is_null(0)) return false;
+      step.raised_ms = q->column_int(0);
+      step.kind = "attended";
+      q->reset();
+      auto stop = prepare(
+          "UPDATE escalations SET state = 'attended' WHERE coop_id = ? AND home_id = ? AND alert_id = ? AND "
+          "raised_ms = ? AND state = 'active'");
+      if (!stop) return stop.error();
+      stop->bind(1, step.coop_id).bind(2, step.home_id).bind(3, step.alert_id).bind(4, step.raised_ms);
+      if (auto r = stop->run(); !r) return r.error();
+      if (auto r = insert_step(step); !r) return r.error();
+      return true;
+    });
   }
 
   core::Result<void> finish_ack(std::int64_t id, bool sent, std::int64_t now_ms) override {
@@ -430,11 +458,11 @@ class SqliteCoordinatorStore final : public CoordinatorStore {
   core::Result<void> insert_step(const EscalationStep& s) {
     auto q = prepare(
         "INSERT INTO escalation_steps (coop_id, home_id, alert_id, raised_ms, step, kind, person_id, person_name, "
-        "role, language, at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "role, language, at_ms, channel, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!q) return q.error();
     q->bind(1, s.coop_id).bind(2, s.home_id).bind(3, s.alert_id).bind(4, s.raised_ms);
     q->bind(5, static_cast<std::int64_t>(s.step)).bind(6, s.kind).bind(7, s.person_id).bind(8, s.person_name);
-    q->bind(9, s.role).bind(10, s.language).bind(11, s.at_ms);
+    q->bind(9, s.role).bind(10, s.language).bind(11, s.at_ms).bind(12, s.channel).bind(13, s.note);
     return q->run();
   }
 
@@ -463,7 +491,8 @@ class SqliteCoordinatorStore final : public CoordinatorStore {
     if (sqlite3_changes(db_.get()) == 0) return {};
     return insert_step(EscalationStep{e.coop_id, e.home_id, e.alert_id, e.raised_ms, -1,
                                       acked ? "acknowledged" : "resolved", "", acked ? e.acknowledged_by : "", "", "",
-                                      acked ? *e.acknowledged_ms : (e.resolved_ms ? *e.resolved_ms : e.event_ms), ""});
+                                      acked ? *e.acknowledged_ms : (e.resolved_ms ? *e.resolved_ms : e.event_ms), "",
+                                      "", ""});
   }
 
   // The new row's id, or nullopt when (coop, home, message id) is already stored.

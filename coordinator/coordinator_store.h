@@ -97,9 +97,10 @@ struct OutgoingAck {
   std::int64_t created_ms = 0;
 };
 
-// One recorded step of an alert's escalation (coordinator/escalation.md in docs/uplink.md):
-// notified (first person), escalated (a later person), delivered (their app's broker took it),
-// acknowledged, resolved, exhausted (no one left), no_rota.
+// One recorded step of an alert's escalation (docs/uplink.md#escalation-coordinator):
+// notified (first person), escalated (a later person), delivered (one channel took it: `channel`
+// says which), delivery_failed (a channel gave up), acknowledged, attended (someone arrived at the
+// home), resolved, exhausted (no one left), no_rota.
 struct EscalationStep {
   std::string coop_id;
   std::string home_id;
@@ -113,6 +114,8 @@ struct EscalationStep {
   std::string language;
   std::int64_t at_ms = 0;
   std::string alert_payload;  // notified/escalated: the alert event that raised it (texts in en and cy)
+  std::string channel;        // delivered, delivery_failed: mqtt, webhook or email; attended: cli, api, mqtt
+  std::string note;           // attended: the note given; delivery_failed: why
 };
 
 // Share of a co-op's alerts acknowledged within 60 s and 180 s of being raised at the home.
@@ -153,6 +156,10 @@ class CoordinatorStore {
   virtual core::Result<std::vector<EscalationStep>> escalation_steps(const std::string& coop_id,
                                                                      const std::string& home_id) const = 0;
   virtual core::Result<ResponseSummary> response_summary(const std::string& coop_id) const = 0;
+  // Records that someone arrived at the home (kind "attended"; step.raised_ms is filled in with the
+  // alert's latest raising) and stops its escalation if it is still running. False, with nothing
+  // recorded, when the co-op has no such alert from that home.
+  virtual core::Result<bool> record_attended(EscalationStep step) = 0;
   // Connections re-made after one was lost (PostgreSQL); always 0 for SQLite.
   virtual std::uint64_t reconnects() const { return 0; }
 };

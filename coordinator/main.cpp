@@ -2,6 +2,7 @@
 //   hearth-coordinator run    --config FILE [--instance NAME]
 //   hearth-coordinator report --config FILE --coop ID [--home ID] [--responses | --steps]
 //   hearth-coordinator ack    --config FILE --coop ID --home ID --alert ID --by NAME [--note TEXT]
+//   hearth-coordinator attend --config FILE --coop ID --home ID --alert ID --by NAME [--note TEXT]
 //   hearth-coordinator analytics --config FILE --coop ID --from DAY --to DAY [--by day|week|month] [--csv]
 //   hearth-coordinator token  --name ACCOUNT
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -14,6 +15,7 @@
 #include <random>
 
 #include "coordinator/api.h"
+#include "coordinator/attended.h"
 #include "coordinator/config.h"
 #include "coordinator/coordinator_store.h"
 #include "coordinator/service.h"
@@ -82,6 +84,20 @@ int report(const CoordinatorConfig& config, const std::string& coop, const std::
     std::cout << "alerts\tacknowledged\twithin_60s\twithin_180s\n"
               << r->alerts << '\t' << r->acknowledged << '\t' << r->within_60s << " (" << share(r->within_60s) << ")\t"
               << r->within_180s << " (" << share(r->within_180s) << ")\n";
+    // Attended: someone arrived at the home, within each escalation.notify.attend_within of the raising.
+    auto all_alerts = (*store)->alerts(coop);
+    auto all_steps = (*store)->escalation_steps(coop, "");
+    if (!all_alerts || !all_steps) {
+      std::cerr << (all_alerts ? all_steps.error().message : all_alerts.error().message) << "\n";
+      return 1;
+    }
+    const auto a = attended_summary(*all_alerts, *all_steps, config.notify.attend_within);
+    std::cout << "\nalerts\tattended";
+    for (const auto& [t, n] : a.within)
+      std::cout << "\tattended_within_" << std::chrono::duration_cast<std::chrono::minutes>(t).count() << "m";
+    std::cout << '\n' << a.alerts << '\t' << a.attended;
+    for (const auto& [t, n] : a.within) std::cout << '\t' << n << " (" << share(n) << ")";
+    std::cout << '\n';
     return 0;
   }
   if (steps) {
@@ -90,11 +106,16 @@ int report(const CoordinatorConfig& config, const std::string& coop, const std::
       std::cerr << s.error().message << "\n";
       return 1;
     }
-    std::cout << "home\talert\traised\tstep\tkind\tperson\trole\tlanguage\tat\n";
+    std::cout << "home\talert\traised\tstep\tkind\tperson\trole\tlanguage\tat\tchannel\tnote\n";
     for (const auto& e : *s) {
       std::cout << e.home_id << '\t' << e.alert_id << '\t' << utc(e.raised_ms) << '\t' << e.step << '\t' << e.kind
                 << '\t' << (e.person_name.empty() ? "-" : e.person_name) << '\t' << (e.role.empty() ? "-" : e.role)
-                << '\t' << (e.language.empty() ? "en+cy" : e.language) << '\t' << utc(e.at_ms) << '\n';
+                << '\t'
+                << (e.role.empty()       ? "-"
+                    : e.language.empty() ? "en+cy"
+                                         : e.language)
+                << '\t' << utc(e.at_ms) << '\t' << (e.channel.empty() ? "-" : e.channel) << '\t'
+                << (e.note.empty() ? "-" : e.note) << '\n';
     }
     return 0;
   }
@@ -139,6 +160,35 @@ int ack(const CoordinatorConfig& config, const OutgoingAck& a) {
   return 0;
 }
 
+int attend(const CoordinatorConfig& config, const AttendRequest& r) {
+  auto store = open_coordinator_store(config.store);
+  if (!store) {
+    std::cerr << store.error().message << "\n";
+    return 1;
+  }
+  auto outcome = record_attendance(**store, config, r);
+  if (!outcome) {
+    std::cerr << outcome.error().message << "\n";
+    return 1;
+  }
+  switch (*outcome) {
+    case AttendOutcome::recorded:
+      std::cout << "attended recorded for " << r.alert_id << " of " << r.coop_id << "/" << r.home_id << "\n";
+      return 0;
+    case AttendOutcome::unknown_home:
+      std::cerr << "home '" << r.home_id << "' is not a gateway of co-op '" << r.coop_id << "'\n";
+      return 2;
+    case AttendOutcome::unknown_alert:
+    case AttendOutcome::not_notified:
+      std::cerr << "no alert '" << r.alert_id << "' from " << r.coop_id << "/" << r.home_id << "\n";
+      return 2;
+    case AttendOutcome::bad_request:
+      break;
+  }
+  std::cerr << "--by must be 1-200 characters, --alert 1-200 and --note at most 2000\n";
+  return 2;
+}
+
 int analytics(const CoordinatorConfig& config, const std::string& coop, const std::string& from, const std::string& to,
               const std::string& by, bool csv) {
   if (!config.coops.contains(coop)) {
@@ -175,7 +225,8 @@ int main(int argc, char** argv) {
   report_cmd->add_option("--coop", coop, "co-op id")->required();
   report_cmd->add_option("--home", home, "only this home (gateway id)");
   bool responses = false, steps = false;
-  report_cmd->add_flag("--responses", responses, "share of alerts acknowledged within 60 s and 180 s");
+  report_cmd->add_flag("--responses", responses,
+                       "share of alerts acknowledged within 60 s and 180 s, and attended within attend_within");
   report_cmd->add_flag("--steps", steps, "every escalation step with its time");
   OutgoingAck a;
   auto* ack_cmd = cli.add_subcommand("ack", "acknowledge an alert; the home's TV shows that it has been seen");
@@ -184,6 +235,13 @@ int main(int argc, char** argv) {
   ack_cmd->add_option("--alert", a.alert_id, "alert id")->required();
   ack_cmd->add_option("--by", a.by, "who acknowledges (shown at the home)")->required();
   ack_cmd->add_option("--note", a.note, "a note for the home");
+  AttendRequest at;
+  auto* attend_cmd = cli.add_subcommand("attend", "record that someone arrived at the home for an alert");
+  attend_cmd->add_option("--coop", at.coop_id, "co-op id")->required();
+  attend_cmd->add_option("--home", at.home_id, "home (gateway id)")->required();
+  attend_cmd->add_option("--alert", at.alert_id, "alert id")->required();
+  attend_cmd->add_option("--by", at.by, "who arrived (shown in reports)")->required();
+  attend_cmd->add_option("--note", at.note, "a note for the record");
   std::string from, to, by = "day";
   bool csv = false;
   auto* analytics_cmd =
@@ -196,7 +254,7 @@ int main(int argc, char** argv) {
   std::string account_name;
   auto* token_cmd = cli.add_subcommand("token", "make an API bearer token and the argon2id hash for the config");
   token_cmd->add_option("--name", account_name, "account name (accounts[].name)")->required();
-  for (auto* sub : {run_cmd, report_cmd, ack_cmd, analytics_cmd})
+  for (auto* sub : {run_cmd, report_cmd, ack_cmd, attend_cmd, analytics_cmd})
     sub->add_option("--config", config_path, "YAML config file");
   cli.set_version_flag("--version", "hearth-coordinator 0.1.0");
   CLI11_PARSE(cli, argc, argv);
@@ -226,6 +284,11 @@ int main(int argc, char** argv) {
   }
   if (*report_cmd) return report(*config, coop, home, responses, steps);
   if (*analytics_cmd) return analytics(*config, coop, from, to, by, csv);
+  if (*attend_cmd) {
+    at.channel = "cli";
+    at.at_ms = hearth::core::to_epoch_ms(hearth::core::now_ms());
+    return attend(*config, at);
+  }
   if (a.by.empty() || a.by.size() > 200 || a.note.size() > 2000) {
     std::cerr << "--by must be 1-200 characters and --note at most 2000\n";
     return 2;

@@ -276,7 +276,8 @@ class PostgresCoordinatorStore final : public CoordinatorStore {
         const auto raised_ms = d[3].as<std::int64_t>();
         const auto steps = rota(coop, home);
         const auto next = static_cast<std::size_t>(d[4].as<std::int64_t>() + 1);
-        EscalationStep step{coop, home, alert, raised_ms, static_cast<int>(next), "", "", "", "", "", now_ms, ""};
+        EscalationStep step{coop,   home, alert, raised_ms, static_cast<int>(next), "", "", "", "", "",
+                            now_ms, "",   "",    ""};
         std::int64_t next_at = now_ms;
         std::string state = "active";
         if (next < steps.size()) {
@@ -314,8 +315,8 @@ class PostgresCoordinatorStore final : public CoordinatorStore {
                                                              const std::string& home_id) const override {
     return run("read escalation steps", [&](pqxx::transaction_base& tx) {
       const auto r = tx.exec_params(
-          "SELECT coop_id, home_id, alert_id, raised_ms, step, kind, person_id, person_name, role, language, at_ms "
-          "FROM escalation_steps WHERE coop_id = $1 AND ($2 = '' OR home_id = $2) ORDER BY id",
+          "SELECT coop_id, home_id, alert_id, raised_ms, step, kind, person_id, person_name, role, language, at_ms, "
+          "channel, note FROM escalation_steps WHERE coop_id = $1 AND ($2 = '' OR home_id = $2) ORDER BY id",
           coop_id, home_id);
       std::vector<EscalationStep> out;
       out.reserve(r.size());
@@ -323,8 +324,8 @@ class PostgresCoordinatorStore final : public CoordinatorStore {
         out.push_back(EscalationStep{row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
                                      row[3].as<std::int64_t>(), static_cast<int>(row[4].as<std::int64_t>()),
                                      row[5].as<std::string>(), row[6].as<std::string>(), row[7].as<std::string>(),
-                                     row[8].as<std::string>(), row[9].as<std::string>(), row[10].as<std::int64_t>(),
-                                     ""});
+                                     row[8].as<std::string>(), row[9].as<std::string>(), row[10].as<std::int64_t>(), "",
+                                     row[11].as<std::string>(), row[12].as<std::string>()});
       }
       return out;
     });
@@ -340,6 +341,24 @@ class PostgresCoordinatorStore final : public CoordinatorStore {
           coop_id);
       return ResponseSummary{row[0].as<std::int64_t>(), row[1].as<std::int64_t>(), row[2].as<std::int64_t>(),
                              row[3].as<std::int64_t>()};
+    });
+  }
+
+  core::Result<bool> record_attended(EscalationStep step) override {
+    return run("record attended", [&](pqxx::transaction_base& tx) {
+      const auto r =
+          tx.exec_params1("SELECT max(raised_ms) FROM alerts WHERE coop_id = $1 AND home_id = $2 AND alert_id = $3",
+                          step.coop_id, step.home_id, step.alert_id);
+      if (r[0].is_null()) return false;
+      step.raised_ms = r[0].as<std::int64_t>();
+      step.kind = "attended";
+      // Waits for an instance advancing this escalation (its row lock), then stops it if still active.
+      tx.exec_params0(
+          "UPDATE escalations SET state = 'attended' WHERE coop_id = $1 AND home_id = $2 AND alert_id = $3 AND "
+          "raised_ms = $4 AND state = 'active'",
+          step.coop_id, step.home_id, step.alert_id, step.raised_ms);
+      insert_step(tx, step);
+      return true;
     });
   }
 
@@ -476,9 +495,9 @@ class PostgresCoordinatorStore final : public CoordinatorStore {
   static void insert_step(pqxx::transaction_base& tx, const EscalationStep& s) {
     tx.exec_params0(
         "INSERT INTO escalation_steps (coop_id, home_id, alert_id, raised_ms, step, kind, person_id, person_name, "
-        "role, language, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        "role, language, at_ms, channel, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         s.coop_id, s.home_id, s.alert_id, s.raised_ms, static_cast<std::int64_t>(s.step), s.kind, s.person_id,
-        s.person_name, s.role, s.language, s.at_ms);
+        s.person_name, s.role, s.language, s.at_ms, s.channel, s.note);
   }
 
   std::string conninfo_;  // with the password, if any: never logged

@@ -6,14 +6,18 @@
 #include <utility>  // before Asio (asio#944)
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <algorithm>
 #include <csignal>
 
 #include "coordinator/api.h"
+#include "coordinator/attended.h"
 #include "coordinator/coordinator_store.h"
 #include "coordinator/ingest.h"
+#include "coordinator/notifier.h"
 #include "core/time.h"
 #include "dashboard/http_server.h"
 #include "gateway/mqtt_client.h"
@@ -69,7 +73,12 @@ struct Service::Impl {
   net::steady_timer ack_timer{io};
   net::steady_timer stats_timer{io};
   net::steady_timer escalation_timer{io};
+  net::steady_timer notify_timer{io};
   std::unique_ptr<CoordinatorStore> store;
+  // Webhook and email channels (coordinator/notifier.h); the transport outlives the notifier.
+  std::unique_ptr<CurlNotifyTransport> notify_transport;
+  std::unique_ptr<Notifier> notifier;
+  std::unique_ptr<CarerInbox> carers;
   std::unique_ptr<Ingest> ingest;
   std::unique_ptr<gateway::MqttClient> mqtt;
   std::unique_ptr<CoordinatorApi> api;
@@ -80,6 +89,10 @@ struct Service::Impl {
   void on_message(const gateway::InboundMessage& m) {
     if (m.retained) {
       ++retained_ignored;  // uplink messages are never retained; a retained one is stale or forged
+      return;
+    }
+    if (carers->handles(m.topic)) {  // a carer app: someone arrived at the home (coordinator/attended.h)
+      (void)carers->on_message(m.topic, m.payload, core::to_epoch_ms(m.received));
       return;
     }
     const IngestResult r = ingest->on_message(m.topic, m.payload, core::to_epoch_ms(m.received));
@@ -128,6 +141,12 @@ struct Service::Impl {
     for (auto& step : *due) {
       spdlog::info("{}: alert {} of {}/{}: {} {} ({}, step {})", TAG, step.alert_id, step.coop_id, step.home_id,
                    step.kind, step.person_name, step.role, step.step);
+      const auto rota = rota_for(config, step.coop_id, step.home_id);
+      if (step.step >= 0 && static_cast<std::size_t>(step.step) < rota.size()) {
+        const RotaStep& person = rota[static_cast<std::size_t>(step.step)];
+        notifier->notify(step, person);
+        if (std::find(person.channels.begin(), person.channels.end(), "mqtt") == person.channels.end()) continue;
+      }
       const std::string topic = "hearth-carer/v1/" + step.coop_id + "/" + step.person_id + "/notify";
       mqtt->publish_confirmed(topic, notification_payload(step), 1, {}, [this, step](gateway::PublishResult r) {
         if (!r.ok) {
@@ -136,6 +155,8 @@ struct Service::Impl {
         }
         EscalationStep delivered = step;
         delivered.kind = "delivered";
+        delivered.channel = "mqtt";
+        delivered.alert_payload.clear();
         delivered.at_ms = core::to_epoch_ms(core::now_ms());
         if (auto w = store->record_step(delivered); !w)
           spdlog::error("{}: cannot record delivery: {}", TAG, w.error().message);
@@ -149,6 +170,15 @@ struct Service::Impl {
       if (ec) return;
       escalate();
       arm_escalation_timer();
+    });
+  }
+
+  void arm_notify_timer() {
+    notify_timer.expires_after(std::chrono::milliseconds{500});
+    notify_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      notifier->poll();
+      arm_notify_timer();
     });
   }
 
@@ -167,6 +197,15 @@ struct Service::Impl {
     for (const auto& [reason, n] : s.rejected) rejected += " " + reason + "=" + std::to_string(n);
     spdlog::info("{}: received {} stored {} duplicates {} store failures {} store reconnects {} rejected{}", TAG,
                  s.received, s.stored, s.duplicates, s.failed, store->reconnects(), rejected.empty() ? " 0" : rejected);
+    if (!notifier) return;
+    const auto& n = notifier->stats();
+    std::string carer_rejected;
+    for (const auto& [reason, count] : carers->rejected()) carer_rejected += " " + reason + "=" + std::to_string(count);
+    spdlog::info(
+        "{}: notify webhook/email: queued {} delivered {} retries {} failed {} dropped {} waiting {}; "
+        "carer attended {} rejected{}",
+        TAG, n.queued, n.delivered, n.retries, n.failed, n.dropped, notifier->waiting(), carers->recorded(),
+        carer_rejected.empty() ? " 0" : carer_rejected);
   }
 
   void arm_stats_timer() {
@@ -187,11 +226,22 @@ struct Service::Impl {
     }
     store = std::move(*s);
     ingest = std::make_unique<Ingest>(config, *store);
+    carers = std::make_unique<CarerInbox>(config, *store);
+    notify_transport = std::make_unique<CurlNotifyTransport>(
+        config.smtp, [this](std::function<void()> fn) { net::post(io, std::move(fn)); });
+    notifier = std::make_unique<Notifier>(
+        config, *notify_transport,
+        [this](const EscalationStep& step) {
+          if (auto w = store->record_step(step); !w)
+            spdlog::error("{}: cannot record {} step: {}", TAG, step.kind, w.error().message);
+        },
+        [] { return core::to_epoch_ms(core::now_ms()); });
     gateway::MqttConfig mqtt_config = config.mqtt;
     mqtt_config.client_id = "hearth-coordinator-" + config.instance_id;
     mqtt = gateway::make_paho_mqtt_client(io, mqtt_config, std::nullopt);
     mqtt->set_message_handler([this](gateway::InboundMessage m) { on_message(m); });
     for (const auto& filter : ingest->subscriptions()) mqtt->subscribe(filter);
+    mqtt->subscribe(carers->subscription());
     if (config.http.enabled) {
       api = std::make_unique<CoordinatorApi>(config, *store);
       dashboard::HttpServer::Options options;
@@ -213,6 +263,7 @@ struct Service::Impl {
       ack_timer.cancel();
       stats_timer.cancel();
       escalation_timer.cancel();
+      notify_timer.cancel();
       mqtt->stop();
       if (http) http->stop();
       io.stop();
@@ -220,10 +271,13 @@ struct Service::Impl {
     arm_ack_timer();
     arm_stats_timer();
     arm_escalation_timer();
+    arm_notify_timer();
     spdlog::info("{}: instance {} serving {} co-op(s) on {}", TAG, config.instance_id, config.coops.size(),
                  ingest->subscriptions().front());
     io.run();
     log_stats();
+    notifier.reset();  // before the transport; unfinished retries are lost (the steps are stored)
+    notify_transport.reset();
     return 0;
   }
 };

@@ -1,4 +1,5 @@
 #include "gateway/api.h"
+#include "gateway/provisioning.h"
 
 #include <nlohmann/json.hpp>
 
@@ -279,6 +280,18 @@ HttpResponse metrics(const ApiContext& ctx) {
         << base << "expired\"} " << n->expired << '\n';
   }
   if (ctx.uplink_metrics) out << ctx.uplink_metrics();
+  if (ctx.provisioning != nullptr) {
+    const auto& p = ctx.provisioning->stats();
+    counter("hearth_provisioning_claims_started_total", "Claims with the right code (accounts being made).",
+            p.claims_started);
+    counter("hearth_provisioning_wrong_codes_total", "Claim attempts with a wrong code.", p.wrong_codes);
+    counter("hearth_provisioning_lockouts_total", "Devices locked after too many wrong codes.", p.lockouts);
+    counter("hearth_provisioning_provisioned_total", "Devices sent their sealed credentials.", p.provisioned);
+    counter("hearth_provisioning_broker_failures_total", "Accounts the broker refused or did not answer for.",
+            p.broker_failures);
+    counter("hearth_provisioning_bad_broker_answers_total", "Unreadable dynamic-security answers.",
+            p.bad_broker_answers);
+  }
   gauge("hearth_uptime_seconds", "Seconds since start.",
         static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(ctx.now() - ctx.started).count()));
   HttpResponse r;

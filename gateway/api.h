@@ -19,6 +19,7 @@
 namespace hearth::gateway {
 
 class EnergyService;  // gateway/energy_service.h
+class Provisioner;    // gateway/provisioning.h
 
 // Who is asking: an account's session (cookie), an API client (bearer token: acts as admin, no
 // CSRF since it carries no ambient credentials), or the TV on the box itself (loopback, no login).
@@ -60,6 +61,8 @@ struct ApiContext {
   EnergyService* energy = nullptr;  // energy endpoints and the TV's energy cards; nullptr: energy off
   // The co-op uplink's Prometheus lines for /metrics (gateway/uplink.h); empty when not configured.
   std::function<std::string()> uplink_metrics;
+  // Claiming hearth/v1 devices from the setup page; nullptr: the native driver is not running.
+  Provisioner* provisioning = nullptr;
 };
 
 // Everything hearthd serves: the web UI's files, the JSON API and /metrics.

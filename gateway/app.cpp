@@ -23,6 +23,7 @@
 
 #include "dashboard/http_server.h"
 #include "drivers/driver_set.h"
+#include "drivers/hearth_native_driver.h"
 #include "gateway/accounts.h"
 #include "gateway/alert_json.h"
 #include "gateway/alerting.h"
@@ -35,6 +36,7 @@
 #include "gateway/mqtt_client.h"
 #include "gateway/outbox.h"
 #include "gateway/pipeline.h"
+#include "gateway/provisioning.h"
 #include "gateway/store.h"
 #include "gateway/uplink.h"
 #include "gateway/webhook.h"
@@ -114,6 +116,7 @@ struct App::Impl {
   std::unique_ptr<WebhookTransport> webhook;  // declared before its sender: destroyed after it
   std::unique_ptr<OutboxSender> webhook_sender;
   std::unique_ptr<Uplink> uplink;
+  std::unique_ptr<Provisioner> provisioning;  // after mqtt: holds a reference to it
   std::unique_ptr<dashboard::HttpServer> http;
   ApiContext api;
   HomeOverrides home_overrides;  // the setup page's changes on top of the YAML (gateway/home_settings.h)
@@ -132,8 +135,10 @@ struct App::Impl {
 
   void start_mqtt() {
     mqtt = make_paho_mqtt_client(io, config.mqtt, Will{status_topic(), "offline", true});
+    start_provisioning();
     mqtt->set_message_handler([this](InboundMessage m) {
       if (alerting->on_mqtt_command(m.topic, m.payload, m.received)) return;  // a carer's ack/resolve
+      if (provisioning && provisioning->on_message(m)) return;                // the broker's account answers
       pipeline->on_message(m);
     });
     mqtt->set_connection_handler([this](bool connected) {
@@ -143,7 +148,21 @@ struct App::Impl {
     });
     for (const auto& filter : drivers->subscriptions()) mqtt->subscribe(filter);
     mqtt->subscribe(alerting->command_filter());
+    if (provisioning)
+      for (const auto& filter : provisioning->subscriptions()) mqtt->subscribe(filter);
     mqtt->start();
+  }
+
+  // Claiming hearth/v1 devices needs the native driver (for the claims it has seen) and MQTT.
+  void start_provisioning() {
+    for (const auto& d : drivers->drivers()) {
+      if (auto* native = dynamic_cast<drivers::HearthNativeDriver*>(d.get())) {
+        provisioning = std::make_unique<Provisioner>(config.provisioning, *native, *mqtt);
+        api.provisioning = provisioning.get();
+        spdlog::info("provisioning: device claiming {}", accounts_name(config.provisioning.accounts));
+        return;
+      }
+    }
   }
 
   core::Result<void> start_http() {
@@ -347,6 +366,7 @@ struct App::Impl {
     const auto now = core::now_ms();
     if (webhook_sender) webhook_sender->poll(now);
     if (uplink) uplink->poll(now);
+    if (provisioning) provisioning->tick();  // broker answers overdue
   }
 
   // A completed daily summary ("energy", "wellbeing"; day YYYY-MM-DD; JSON text) for the co-op.

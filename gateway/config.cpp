@@ -497,13 +497,39 @@ void parse_energy(const YamlParser& p, const YAML::Node& n, EnergySettings& e) {
         static_cast<int>(p.integer(n["summary_retention_days"], "energy.summary_retention_days", 30, 36500));
 }
 
+void parse_provisioning(const YamlParser& p, const YAML::Node& n, ProvisioningConfig& c) {
+  using Accounts = ProvisioningConfig::Accounts;
+  p.only_keys(n, "provisioning", {"accounts", "broker_timeout", "wrong_codes_before_lockout", "lockout"});
+  if (n["accounts"]) {
+    const std::string a = p.str(n["accounts"], "provisioning.accounts");
+    if (a == "dynsec") {
+      c.accounts = Accounts::dynsec;
+    } else if (a == "none") {
+      c.accounts = Accounts::none;
+    } else if (a == "off") {
+      c.accounts = Accounts::off;
+    } else {
+      p.fail(n["accounts"], "provisioning.accounts", "must be dynsec, none or off");
+    }
+  }
+  if (n["broker_timeout"])
+    c.broker_timeout = std::chrono::duration_cast<std::chrono::seconds>(p.duration(
+        n["broker_timeout"], "provisioning.broker_timeout", std::chrono::seconds{1}, std::chrono::minutes{5}));
+  if (n["wrong_codes_before_lockout"])
+    c.wrong_codes_before_lockout =
+        static_cast<int>(p.integer(n["wrong_codes_before_lockout"], "provisioning.wrong_codes_before_lockout", 1, 20));
+  if (n["lockout"])
+    c.lockout = std::chrono::duration_cast<std::chrono::seconds>(
+        p.duration(n["lockout"], "provisioning.lockout", std::chrono::minutes{1}, std::chrono::hours{24}));
+}
+
 GatewayConfig parse_root(const YamlParser& p, const YAML::Node& root) {
   GatewayConfig c;
   c.source = p.source();
   if (root.IsNull()) return c;  // an empty file means defaults
   p.only_keys(root, "",
               {"home_id", "log_level", "mqtt", "store", "http", "ingest", "drivers", "devices", "rules", "consent",
-               "webhook", "uplink", "energy"});
+               "webhook", "uplink", "energy", "provisioning"});
   if (root["home_id"]) c.home_id = p.str(root["home_id"], "home_id");
   if (root["log_level"]) c.log_level = p.str(root["log_level"], "log_level");
   if (root["mqtt"]) parse_mqtt(p, root["mqtt"], c.mqtt);
@@ -517,6 +543,7 @@ GatewayConfig parse_root(const YamlParser& p, const YAML::Node& root) {
   if (root["webhook"]) parse_webhook(p, root["webhook"], c.webhook);
   if (root["uplink"]) parse_uplink(p, root["uplink"], c.uplink);
   if (root["energy"]) parse_energy(p, root["energy"], c.energy);
+  if (root["provisioning"]) parse_provisioning(p, root["provisioning"], c.provisioning);
   return c;
 }
 
@@ -637,6 +664,10 @@ std::vector<std::string> describe_config(const GatewayConfig& c) {
           (c.energy.tariff.illustrative ? " (illustrative rates)" : "") +
           " heating_fuel=" + rules::energy::to_string(c.energy.tariff.heating_fuel) + " prepayment=" +
           (c.energy.tariff.prepayment ? "yes" : "no") + " income_band=" + (c.energy.income ? "declared" : "none"),
+      std::string("provisioning: accounts=") +
+          (c.provisioning.accounts == ProvisioningConfig::Accounts::dynsec ? "dynsec"
+           : c.provisioning.accounts == ProvisioningConfig::Accounts::none ? "none (broker without accounts)"
+                                                                           : "off (claims listed, not claimable)"),
   };
 }
 

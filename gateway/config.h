@@ -140,6 +140,19 @@ struct UplinkConfig {
   std::chrono::hours give_up_after{24 * 30};
 };
 
+// Claiming hearth/v1 devices (gateway/provisioning.h, docs/firmware-contract.md).
+struct ProvisioningConfig {
+  enum class Accounts {
+    off,     // claims are listed; claiming is refused (no way to give a device its own account)
+    dynsec,  // Mosquitto's dynamic-security plugin: hearthd's broker user needs its admin role
+    none,    // the broker has no accounts (a loopback demo): credentials are sent but not checked
+  };
+  Accounts accounts = Accounts::off;
+  std::chrono::seconds broker_timeout{10};  // dynsec answer; then the claim fails and may be retried
+  int wrong_codes_before_lockout = 5;       // per device, within lockout
+  std::chrono::seconds lockout{15 * 60};
+};
+
 struct GatewayConfig {
   std::string source = "(defaults)";  // file the config came from, for messages
   std::string home_id = "home";
@@ -155,6 +168,7 @@ struct GatewayConfig {
   WebhookConfig webhook;
   UplinkConfig uplink;
   EnergySettings energy;
+  ProvisioningConfig provisioning;
 };
 
 struct Overrides {

@@ -64,6 +64,15 @@ class PahoMqttClient final : public MqttClient, public std::enable_shared_from_t
     stopping_flag_ = true;
     in_flight_cv_.notify_all();
     retry_timer_.cancel();
+    // A connect still under way makes Paho refuse to drop the callbacks (MQTTAsync_setCallbacks
+    // fails while connecting: an uncaught exception aborted hearthd when SIGTERM came within
+    // ~100 ms of start). Let it finish first, bounded by the connect timeout.
+    try {
+      if (connect_token_ && !connect_token_->is_complete())
+        connect_token_->wait_for(CONNECT_TIMEOUT + std::chrono::seconds{1});
+    } catch (const mqtt::exception&) {
+      // the connect failed: nothing to disconnect
+    }
     try {
       if (client_.is_connected()) {
         if (will_) client_.publish(will_->topic, will_->payload, 1, will_->retained)->wait_for(std::chrono::seconds{2});
@@ -72,7 +81,11 @@ class PahoMqttClient final : public MqttClient, public std::enable_shared_from_t
     } catch (const mqtt::exception& e) {
       spdlog::warn("mqtt: disconnect: {}", e.what());
     }
-    client_.disable_callbacks();
+    try {
+      client_.disable_callbacks();
+    } catch (const mqtt::exception& e) {
+      spdlog::warn("mqtt: could not detach from the client: {}", e.what());
+    }
     stats_.connected = false;
   }
 
@@ -228,7 +241,7 @@ class PahoMqttClient final : public MqttClient, public std::enable_shared_from_t
       opts.set_clean_session(config_.clean_start);
     }
     opts.set_keep_alive_interval(config_.keepalive);
-    opts.set_connect_timeout(std::chrono::seconds{10});
+    opts.set_connect_timeout(CONNECT_TIMEOUT);
     // Paho reconnects by itself after a lost connection; the first connect is retried by our timer.
     opts.set_automatic_reconnect(config_.reconnect_min, config_.reconnect_max);
     if (!config_.username.empty()) opts.set_user_name(config_.username);
@@ -250,8 +263,8 @@ class PahoMqttClient final : public MqttClient, public std::enable_shared_from_t
     if (stopping_) return;
     const PahoCall call(*this);
     try {
-      auto token = client_.connect(build_options());
-      token->set_action_callback(listener_);
+      connect_token_ = client_.connect(build_options());
+      connect_token_->set_action_callback(listener_);
     } catch (const mqtt::exception& e) {
       spdlog::warn("mqtt: connect to {} failed: {}", config_.url, e.what());
       schedule_retry();
@@ -357,6 +370,8 @@ class PahoMqttClient final : public MqttClient, public std::enable_shared_from_t
   ConnectionHandler on_connection_;
   MqttStats stats_;
   bool stopping_ = false;
+  mqtt::token_ptr connect_token_;  // the latest connect, for stop()
+  static constexpr std::chrono::seconds CONNECT_TIMEOUT{10};
   static constexpr std::size_t MAX_IN_FLIGHT = 4096;
   static constexpr int MAX_BUFFERED = 100'000;
   std::mutex in_flight_mutex_;

@@ -9,6 +9,7 @@
 #include "gateway/alert_json.h"
 #include "gateway/api.h"
 #include "gateway/home_settings.h"
+#include "gateway/provisioning.h"
 
 namespace hearth::gateway {
 namespace {
@@ -19,6 +20,7 @@ using dashboard::json_error;
 using nlohmann::json;
 
 constexpr std::string_view DEVICES_PREFIX = "/api/v1/setup/devices/";
+constexpr std::string_view CLAIMS_PREFIX = "/api/v1/setup/claims/";
 constexpr std::size_t EXPORT_MAX_ROWS = 1'000'000;  // per series or table; a home has far fewer
 constexpr std::int64_t DAY_MS = 86'400'000;
 
@@ -318,13 +320,72 @@ HttpResponse erase(const HttpRequest& req, ApiContext& ctx, const Principal& who
                         {"kept", "open alerts, messages not yet delivered, devices, accounts, settings, audit log"}});
 }
 
+// Devices asking to be claimed (docs/firmware-contract.md): listed without their codes.
+HttpResponse list_claims(ApiContext& ctx, const Principal& who) {
+  json list = json::array();
+  const auto& p = *ctx.provisioning;
+  for (const auto& c : p.claims()) {
+    list.push_back({{"id", c.device_id},
+                    {"model", c.model},
+                    {"firmware", c.firmware},
+                    {"first_seen_ms", core::to_epoch_ms(c.first_seen)},
+                    {"last_seen_ms", core::to_epoch_ms(c.last_seen)},
+                    {"state", c.state},
+                    {"error", c.error},
+                    {"locked_until_ms", c.locked_until ? json(core::to_epoch_ms(*c.locked_until)) : json(nullptr)}});
+  }
+  ctx.store->audit(who.name, "view_claims", "");
+  return json_response({{"accounts", std::string{accounts_name(p.config().accounts)}}, {"claims", list}});
+}
+
+HttpResponse claim_device(const HttpRequest& req, ApiContext& ctx, const Principal& who, const std::string& id) {
+  auto j = body_json(req);
+  if (!j || !j->is_object() || !j->contains("code") || !(*j)["code"].is_string())
+    return json_error(400, "the body must be {\"code\": \"...\"}");
+  const auto r = ctx.provisioning->claim(id, (*j)["code"].get<std::string>());
+  static constexpr std::string_view OUTCOME[] = {"started",        "wrong_code",     "locked",
+                                                 "unknown_device", "not_configured", "busy"};
+  ctx.store->audit(who.name, "claim_device", id + " " + std::string{OUTCOME[static_cast<int>(r.outcome)]});
+  switch (r.outcome) {
+    case ClaimOutcome::started:
+      if (ctx.live) ctx.live("claims", "{}");
+      return json_response({{"id", id}, {"state", "provisioning"}, {"message", r.message}}, 202);
+    case ClaimOutcome::wrong_code:
+      return json_error(422, r.message);
+    case ClaimOutcome::locked: {
+      auto resp = json_error(429, r.message);
+      resp.headers.emplace_back("Retry-After", std::to_string(r.retry_after.count()));
+      return resp;
+    }
+    case ClaimOutcome::unknown_device:
+      return json_error(404, r.message);
+    case ClaimOutcome::busy:
+      return json_error(409, r.message);
+    case ClaimOutcome::not_configured:
+      break;
+  }
+  return json_error(503, r.message);
+}
+
+HttpResponse claims(const HttpRequest& req, ApiContext& ctx, const Principal& who) {
+  if (ctx.provisioning == nullptr) return json_error(503, "the hearth/v1 driver is not running");
+  if (req.path == "/api/v1/setup/claims") {
+    if (req.method != "GET") return json_error(405, "method not allowed");
+    return list_claims(ctx, who);
+  }
+  if (req.method != "POST") return json_error(405, "method not allowed");
+  return claim_device(req, ctx, who, req.path.substr(CLAIMS_PREFIX.size()));
+}
+
 }  // namespace
 
 std::optional<HttpResponse> handle_setup_api(const HttpRequest& req, ApiContext& ctx,
                                              const std::optional<Principal>& who) {
   const std::string& p = req.path;
   const bool devices_item = p.rfind(DEVICES_PREFIX, 0) == 0 && p.size() > DEVICES_PREFIX.size();
-  const bool mine = p == "/api/v1/setup/devices" || devices_item || p == "/api/v1/setup/consent" ||
+  const bool claims_path =
+      p == "/api/v1/setup/claims" || (p.rfind(CLAIMS_PREFIX, 0) == 0 && p.size() > CLAIMS_PREFIX.size());
+  const bool mine = p == "/api/v1/setup/devices" || devices_item || claims_path || p == "/api/v1/setup/consent" ||
                     p == "/api/v1/setup/rules" || p == "/api/v1/export" || p == "/api/v1/export/readings" ||
                     p == "/api/v1/data/erase";
   if (!mine) return std::nullopt;
@@ -339,6 +400,7 @@ std::optional<HttpResponse> handle_setup_api(const HttpRequest& req, ApiContext&
     return rules_settings(req, ctx, *who);
   }
   if (!householder_or_admin) return json_error(403, "for the householder or an admin");
+  if (claims_path) return claims(req, ctx, *who);
   if (p == "/api/v1/setup/devices") {
     if (req.method != "GET") return json_error(405, "method not allowed");
     return list_devices(ctx, *who);

@@ -38,20 +38,24 @@ void add_header(HeaderList& list, const std::string& line) {
   }
 }
 
-DeliveryResult post_once(const WebhookConfig& config, const OutboxMessage& m) {
+}  // namespace
+
+DeliveryResult post_webhook(const WebhookConfig& config, const std::string& message_id, const std::string& body) {
+  global_init_once();
   CurlHandle curl(curl_easy_init());
   if (!curl) return {DeliveryResult::Kind::retry, "curl_easy_init failed"};
   const auto ts = std::chrono::duration_cast<std::chrono::seconds>(core::now_ms().time_since_epoch()).count();
   HeaderList headers;
   add_header(headers, "Content-Type: application/json");
-  add_header(headers, "X-Hearth-Message-Id: " + m.message_id);
+  add_header(headers, "X-Hearth-Message-Id: " + message_id);
   add_header(headers, "X-Hearth-Timestamp: " + std::to_string(ts));
-  add_header(headers, "X-Hearth-Signature: sha256=" + webhook_signature(config.secret, ts, m.payload));
+  if (!config.secret.empty())
+    add_header(headers, "X-Hearth-Signature: sha256=" + webhook_signature(config.secret, ts, body));
   CURL* c = curl.get();
   curl_easy_setopt(c, CURLOPT_URL, config.url.c_str());
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(c, CURLOPT_POSTFIELDS, m.payload.c_str());
-  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(m.payload.size()));
+  curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.c_str());
+  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(config.timeout.count() * 1000));
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(config.timeout.count() * 1000));
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);        // timeouts without SIGALRM: we are multi-threaded
@@ -67,8 +71,6 @@ DeliveryResult post_once(const WebhookConfig& config, const OutboxMessage& m) {
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
   return classify_http_status(status);
 }
-
-}  // namespace
 
 struct WebhookTransport::Worker {
   WebhookConfig config;
@@ -87,7 +89,7 @@ struct WebhookTransport::Worker {
       auto [message, done] = std::move(*job);
       job.reset();
       lock.unlock();
-      DeliveryResult result = post_once(config, message);
+      DeliveryResult result = post_webhook(config, message.message_id, message.payload);
       post([done = std::move(done), result = std::move(result)] { done(result); });
     }
   }

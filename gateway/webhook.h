@@ -34,6 +34,10 @@ class WebhookTransport final : public OutboxTransport {
   std::unique_ptr<Worker> worker_;
 };
 
+// One blocking POST of body to config.url with the headers above (no signature header when
+// config.secret is empty); worker threads only. hearth-coordinator's webhook channel uses it too.
+DeliveryResult post_webhook(const WebhookConfig& config, const std::string& message_id, const std::string& body);
+
 // 2xx delivered; 408, 425, 429 and 5xx retried; any other status refused for good.
 DeliveryResult classify_http_status(long status);
 // Lower-case hex HMAC-SHA256 of "<timestamp>.<body>" keyed by secret.

@@ -333,6 +333,25 @@ constexpr std::array CATALOGUE = {
     Entry{"ui.setup.consent.never", "Readings from your plugs and sensors never leave the home.",
           "Nid yw darlleniadau o'ch plygiau a'ch synwyryddion byth yn gadael y cartref."},
     Entry{"ui.setup.consent.saved", "Saved. This applies from now on.", "Wedi'i gadw. Mae hyn yn berthnasol o hyn ymlaen."},
+    Entry{"ui.setup.claims.heading", "New devices", "Dyfeisiau newydd"},
+    Entry{"ui.setup.claims.intro", "A new Hearth plug or sensor asks to join. Type the code printed on it to let it in.",
+          "Mae plwg neu synhwyrydd Hearth newydd yn gofyn am gael ymuno. Teipiwch y cod sydd wedi'i argraffu arno i'w adael i mewn."},
+    Entry{"ui.setup.claims.none", "No new device is asking to join.", "Does dim dyfais newydd yn gofyn am gael ymuno."},
+    Entry{"ui.setup.claims.asking", "{id}: asking to join", "{id}: yn gofyn am gael ymuno"},
+    Entry{"ui.setup.claims.code", "Code printed on the device", "Y cod sydd wedi'i argraffu ar y ddyfais"},
+    Entry{"ui.setup.claims.submit", "Add this device", "Ychwanegu'r ddyfais hon"},
+    Entry{"ui.setup.claims.started", "Setting up {id}. It appears in the list below in a moment.",
+          "Yn gosod {id}. Bydd yn ymddangos yn y rhestr isod mewn eiliad."},
+    Entry{"ui.setup.claims.provisioning", "{id}: being set up", "{id}: yn cael ei gosod"},
+    Entry{"ui.setup.claims.sent", "{id}: added", "{id}: wedi'i hychwanegu"},
+    Entry{"ui.setup.claims.failed", "{id}: could not be added ({error}). Try again.",
+          "{id}: methu ei hychwanegu ({error}). Rhowch gynnig arall arni."},
+    Entry{"ui.setup.claims.wrong_code", "That code does not match the device. Check it and try again.",
+          "Nid yw'r cod hwnnw'n cyfateb i'r ddyfais. Gwiriwch ef a rhowch gynnig arall arni."},
+    Entry{"ui.setup.claims.locked", "Too many wrong codes: try again in {minutes} minutes.",
+          "Gormod o godau anghywir: rhowch gynnig arall arni ymhen {minutes} munud."},
+    Entry{"ui.setup.claims.off", "Adding devices is not set up on this box yet: ask your installer.",
+          "Nid yw ychwanegu dyfeisiau wedi'i osod ar y blwch hwn eto: gofynnwch i'ch gosodwr."},
     Entry{"ui.setup.tariff.heading", "Your energy prices", "Eich prisiau ynni"},
     Entry{"ui.setup.tariff.intro", "From your bill. Hearth uses them to work out what each appliance costs.",
           "O'ch bil. Mae Hearth yn eu defnyddio i gyfrifo beth mae pob teclyn yn ei gostio."},
@@ -442,6 +461,20 @@ constexpr std::array CATALOGUE = {
     Entry{"ui.coop.chart.cold_hours", "Cold-home hours per home-day", "Oriau cartref oer fesul diwrnod cartref"},
     // clang-format on
     // --- end dashboard UI ---
+    // --- hearth-coordinator escalation email (coordinator/notifier.cpp) ---
+    Entry{"notify.email.subject", "Hearth alert at {home}: {text}", "Rhybudd Hearth yn {home}: {text}"},
+    Entry{"notify.email.greeting", "Hello {name},", "Helo {name},"},
+    Entry{"notify.email.raised", "Hearth raised this alert at home {home} at {time} UTC:",
+          "Cododd Hearth y rhybudd hwn yng nghartref {home} am {time} UTC:"},
+    Entry{"notify.email.escalated", "Nobody before you on the rota acknowledged it in time.",
+          "Ni wnaeth neb o'ch blaen ar y rota ei gydnabod mewn pryd."},
+    Entry{"notify.email.action",
+          "Please acknowledge it in the carer app, or call the co-op's duty coordinator, and go to the home if you "
+          "can.",
+          "Cydnabyddwch ef yn yr ap gofalwr, neu ffoniwch gydlynydd dyletswydd y gydweithfa, ac ewch i'r cartref os "
+          "gallwch."},
+    Entry{"notify.email.footer", "Alert {alert}, step {step} of the home's rota ({role}).",
+          "Rhybudd {alert}, cam {step} o rota'r cartref ({role})."},
 };
 
 const Entry* find(std::string_view key) {

@@ -11,14 +11,22 @@
  * a first reading. The will is status offline (retained). SIGTERM publishes offline and exits.
  *
  * usage: hearth-fw-example-device --url tcp://127.0.0.1:1883 --id plug-7 [--interval-ms 1000]
- *            [--claim CODE] [--break essential|units|retain|no-will|no-ack]
- * --claim: an unprovisioned device: publishes only claim requests (every interval).
+ *            [--user NAME --password-file FILE] [--claim CODE [--credentials-file FILE]]
+ *            [--break essential|units|retain|no-will|no-ack]
+ * --user/--password-file: the broker account to connect with (in claim mode: the shared
+ *   provisioning account, which may only write claims and read provision messages).
+ * --claim: an unprovisioned device: it makes an X25519 key pair (libsodium), publishes claim
+ *   requests every interval and waits on .../provision; when hearthd sends its sealed credentials
+ *   it opens them, stores them in --credentials-file (flash, on a real device), reconnects as
+ *   itself and behaves as a claimed device. A credentials file that exists at start is used
+ *   instead of claiming again.
  * --break: deliberately violate the contract, to show the conformance suite catches it.
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include <MQTTClient.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +42,11 @@ typedef struct device {
   const char* url;
   const char* id;
   const char* claim_code; /* non-NULL: unprovisioned */
+  const char* credentials_file;
+  hfw_credentials creds; /* username empty: connect as --user */
+  char user[HFW_MAX_DEVICE_ID + 32];
+  char password[HFW_MAX_PASSWORD + 1];
+  uint8_t public_key[crypto_box_PUBLICKEYBYTES], secret_key[crypto_box_SECRETKEYBYTES];
   long interval_ms;
   breakage broken;
   MQTTClient client;
@@ -44,6 +57,7 @@ typedef struct device {
   double last_ms; /* monotonic time of the last energy integration */
   char topic_reading[HFW_MAX_TOPIC], topic_status[HFW_MAX_TOPIC], topic_describe[HFW_MAX_TOPIC];
   char topic_cmd[HFW_MAX_TOPIC], topic_ack[HFW_MAX_TOPIC], topic_claim[HFW_MAX_TOPIC];
+  char topic_provision[HFW_MAX_TOPIC];
 } device;
 
 static volatile sig_atomic_t stop_requested = 0;
@@ -174,15 +188,67 @@ static void handle_command(device* d, const MQTTClient_message* m) {
 }
 
 static void publish_claim(device* d) {
-  uint8_t key[HFW_PUBLIC_KEY_LEN];
   char buf[HFW_MAX_PAYLOAD + 1];
   size_t len = 0;
-  /* Real firmware generates an X25519 key pair once and keeps the private key to open the sealed
-   * credentials; this example only demonstrates the message. */
-  random_bytes(key, sizeof key);
-  if (hfw_encode_claim(buf, sizeof buf, "Hearth Example Plug", "1.0.0", d->claim_code, key, &len) == HFW_OK) {
+  if (hfw_encode_claim(buf, sizeof buf, "Hearth Example Plug", "1.0.0", d->claim_code, d->public_key, &len) == HFW_OK) {
     publish(d, d->topic_claim, buf, len, 0);
   }
+}
+
+/* Credentials persist as two lines, user name and password (flash on a real device). */
+static int load_credentials(device* d) {
+  char user[HFW_MAX_DEVICE_ID + 2], password[HFW_MAX_PASSWORD + 2];
+  FILE* f;
+  if (d->credentials_file == NULL || (f = fopen(d->credentials_file, "r")) == NULL) return 0;
+  if (fgets(user, sizeof user, f) == NULL || fgets(password, sizeof password, f) == NULL) {
+    fclose(f);
+    return 0;
+  }
+  fclose(f);
+  user[strcspn(user, "\n")] = '\0';
+  password[strcspn(password, "\n")] = '\0';
+  if (strcmp(user, d->id) != 0 || strlen(password) < 16) return 0;
+  memcpy(d->creds.username, user, strlen(user) + 1);
+  memcpy(d->creds.password, password, strlen(password) + 1);
+  return 1;
+}
+
+static void save_credentials(const device* d) {
+  FILE* f;
+  if (d->credentials_file == NULL) return;
+  f = fopen(d->credentials_file, "w");
+  if (f == NULL || fprintf(f, "%s\n%s\n", d->creds.username, d->creds.password) < 0 || fclose(f) != 0) {
+    fprintf(stderr, "device: cannot save credentials to %s\n", d->credentials_file);
+  }
+}
+
+/* hearthd's answer to the claim: open the sealed box with the private key that never left here. */
+static void handle_provision(device* d, const MQTTClient_message* m) {
+  uint8_t sealed[HFW_MAX_SEALED], plain[HFW_MAX_SEALED];
+  size_t sealed_len = 0;
+  hfw_credentials creds;
+  hfw_status st =
+      hfw_decode_provision((const char*)m->payload, (size_t)m->payloadlen, sealed, sizeof sealed, &sealed_len);
+  if (st != HFW_OK) {
+    fprintf(stderr, "device: provision message ignored (%d)\n", (int)st);
+    return;
+  }
+  if (crypto_box_seal_open(plain, sealed, sealed_len, d->public_key, d->secret_key) != 0) {
+    fprintf(stderr, "device: provision message not sealed to this device's key: ignored\n");
+    return;
+  }
+  st = hfw_decode_credentials(plain, sealed_len - crypto_box_SEALBYTES, &creds);
+  sodium_memzero(plain, sizeof plain);
+  if (st != HFW_OK || strcmp(creds.username, d->id) != 0) {
+    fprintf(stderr, "device: provisioned credentials unusable (%d)\n", (int)st);
+    return;
+  }
+  d->creds = creds;
+  save_credentials(d);
+  d->claim_code = NULL;
+  sodium_memzero(d->secret_key, sizeof d->secret_key);
+  fprintf(stderr, "device: claimed; reconnecting as %s\n", d->creds.username);
+  MQTTClient_disconnect(d->client, 1000);
 }
 
 static int connect_device(device* d) {
@@ -193,6 +259,13 @@ static int connect_device(device* d) {
   int rc;
   opts.keepAliveInterval = 10;
   opts.cleansession = 1;
+  if (d->creds.username[0] != '\0') {
+    opts.username = d->creds.username;
+    opts.password = d->creds.password;
+  } else if (d->user[0] != '\0') {
+    opts.username = d->user;
+    opts.password = d->password;
+  }
   if (d->claim_code == NULL && d->broken != BREAK_NO_WILL) {
     (void)hfw_encode_status(offline, sizeof offline, 0, NULL, &len);
     will.topicName = d->topic_status;
@@ -203,7 +276,11 @@ static int connect_device(device* d) {
   }
   rc = MQTTClient_connect(d->client, &opts);
   if (rc != MQTTCLIENT_SUCCESS) return rc;
-  if (d->claim_code != NULL) return MQTTCLIENT_SUCCESS;
+  if (d->claim_code != NULL) {
+    rc = MQTTClient_subscribe(d->client, d->topic_provision, 1);
+    if (rc == MQTTCLIENT_SUCCESS) publish_claim(d);
+    return rc;
+  }
   rc = MQTTClient_subscribe(d->client, d->topic_cmd, 1);
   if (rc != MQTTCLIENT_SUCCESS) return rc;
   publish_describe_and_status(d);
@@ -213,7 +290,8 @@ static int connect_device(device* d) {
 
 static void usage(void) {
   fprintf(stderr,
-          "usage: hearth-fw-example-device --url URL --id DEVICE_ID [--interval-ms N] [--claim CODE]\n"
+          "usage: hearth-fw-example-device --url URL --id DEVICE_ID [--interval-ms N]\n"
+          "           [--user NAME --password-file FILE] [--claim CODE [--credentials-file FILE]]\n"
           "           [--break essential|units|retain|no-will|no-ack]\n");
   exit(2);
 }
@@ -228,6 +306,16 @@ static breakage parse_break(const char* s) {
   return BREAK_NONE;
 }
 
+static void read_password(device* d, const char* path) {
+  FILE* f = fopen(path, "r");
+  if (f == NULL || fgets(d->password, sizeof d->password, f) == NULL) {
+    fprintf(stderr, "device: cannot read %s\n", path);
+    exit(2);
+  }
+  fclose(f);
+  d->password[strcspn(d->password, "\r\n")] = '\0';
+}
+
 static void parse_args(device* d, int argc, char** argv) {
   int i;
   for (i = 1; i + 1 < argc; i += 2) {
@@ -239,6 +327,12 @@ static void parse_args(device* d, int argc, char** argv) {
       d->interval_ms = strtol(argv[i + 1], NULL, 10);
     } else if (strcmp(argv[i], "--claim") == 0) {
       d->claim_code = argv[i + 1];
+    } else if (strcmp(argv[i], "--credentials-file") == 0) {
+      d->credentials_file = argv[i + 1];
+    } else if (strcmp(argv[i], "--user") == 0 && strlen(argv[i + 1]) < sizeof d->user) {
+      memcpy(d->user, argv[i + 1], strlen(argv[i + 1]) + 1);
+    } else if (strcmp(argv[i], "--password-file") == 0) {
+      read_password(d, argv[i + 1]);
     } else if (strcmp(argv[i], "--break") == 0) {
       d->broken = parse_break(argv[i + 1]);
     } else {
@@ -256,6 +350,7 @@ static void make_topics(device* d) {
   (void)hfw_topic(d->topic_cmd, HFW_MAX_TOPIC, d->id, HFW_TOPIC_CMD);
   (void)hfw_topic(d->topic_ack, HFW_MAX_TOPIC, d->id, HFW_TOPIC_ACK);
   (void)hfw_topic(d->topic_claim, HFW_MAX_TOPIC, d->id, HFW_TOPIC_CLAIM);
+  (void)hfw_topic(d->topic_provision, HFW_MAX_TOPIC, d->id, HFW_TOPIC_PROVISION);
 }
 
 /* Paho C wants tcp:// or ssl://; accept the usual mqtt:// spelling too. */
@@ -291,7 +386,11 @@ static void run(device* d) {
       next_publish_ms = monotonic_ms() + (double)d->interval_ms;
     }
     if (MQTTClient_receive(d->client, &topic, &topic_len, &m, RECEIVE_TIMEOUT_MS) == MQTTCLIENT_SUCCESS && m != NULL) {
-      if (strcmp(topic, d->topic_cmd) == 0) handle_command(d, m);
+      if (d->claim_code != NULL && strcmp(topic, d->topic_provision) == 0) {
+        handle_provision(d, m);
+      } else if (d->claim_code == NULL && strcmp(topic, d->topic_cmd) == 0) {
+        handle_command(d, m);
+      }
       MQTTClient_freeMessage(&m);
       MQTTClient_free(topic);
     }
@@ -317,6 +416,18 @@ int main(int argc, char** argv) {
   d.interval_ms = 60000;
   parse_args(&d, argc, argv);
   make_topics(&d);
+  if (sodium_init() < 0) {
+    fprintf(stderr, "device: libsodium unavailable\n");
+    return 2;
+  }
+  if (d.claim_code != NULL) {
+    if (load_credentials(&d)) {
+      d.claim_code = NULL; /* claimed before a restart */
+      fprintf(stderr, "device: using the stored credentials of %s\n", d.creds.username);
+    } else {
+      crypto_box_keypair(d.public_key, d.secret_key);
+    }
+  }
   random_bytes(random_id, sizeof random_id);
   hfw_hex_id((uint32_t)random_id[0] << 24 | (uint32_t)random_id[1] << 16 | (uint32_t)random_id[2] << 8 | random_id[3],
              d.boot);

@@ -6,7 +6,9 @@
  *
  *   encoders: hfw_topic, hfw_encode_status, hfw_encode_describe, hfw_reading_* (builder),
  *             hfw_encode_ack, hfw_encode_claim
- *   decoder:  hfw_decode_command (a bounded scanner that accepts exactly the v1 command object)
+ *   decoders: hfw_decode_command (a bounded scanner that accepts exactly the v1 command object),
+ *             hfw_decode_provision and hfw_decode_credentials (claiming: the sealed credentials;
+ *             opening the box is the firmware's crypto library's job, e.g. crypto_box_seal_open)
  *   safety:   hfw_handle_command (decodes, refuses off for essential relays, builds the ack)
  *
  * Encoded payloads are NUL-terminated; *out_len excludes the NUL. On any error the buffer holds
@@ -38,6 +40,9 @@ enum {
   HFW_HEX_ID_LEN = 8,              /* boot and counter ids: 8 lowercase hex digits */
   HFW_CLAIM_CODE_LEN = 8,          /* Crockford base32, upper case, no dash */
   HFW_PUBLIC_KEY_LEN = 32,         /* X25519 public key, sent as 64 lowercase hex digits */
+  HFW_SEAL_OVERHEAD = 48,          /* crypto_box_seal: ephemeral public key (32) + MAC (16) */
+  HFW_MAX_PASSWORD = 64,           /* broker password from provisioning: [A-Za-z0-9_-]+ */
+  HFW_MAX_SEALED = 256,            /* bytes of a sealed box in a provision message */
   HFW_MAX_CHANNEL = 15,
   HFW_MAX_SAMPLES = 16, /* per reading message */
   HFW_MAX_CAPS = 24,    /* per describe message */
@@ -112,7 +117,8 @@ typedef enum hfw_topic_kind {
   HFW_TOPIC_DESCRIBE,
   HFW_TOPIC_CMD,
   HFW_TOPIC_ACK,
-  HFW_TOPIC_CLAIM
+  HFW_TOPIC_CLAIM,
+  HFW_TOPIC_PROVISION /* gateway -> device: the sealed broker credentials (subscribe in claim mode) */
 } hfw_topic_kind;
 
 /* ---- validation helpers (public: firmware checks its configuration with them) ---- */
@@ -314,10 +320,10 @@ static inline hfw_status hfw_writer_finish(hfw_writer* w, size_t limit, size_t* 
 /* ---- topics ---- */
 
 static inline hfw_status hfw_topic(char* buf, size_t cap, const char* device_id, hfw_topic_kind kind) {
-  static const char* const LEAF[] = {"/reading", "/status", "/describe", "/cmd", "/ack", "/claim"};
+  static const char* const LEAF[] = {"/reading", "/status", "/describe", "/cmd", "/ack", "/claim", "/provision"};
   hfw_writer w;
   hfw_writer_init(&w, buf, cap);
-  if (!hfw_valid_device_id(device_id) || (int)kind < 0 || kind > HFW_TOPIC_CLAIM) {
+  if (!hfw_valid_device_id(device_id) || (int)kind < 0 || kind > HFW_TOPIC_PROVISION) {
     hfw_writer_fail(&w, HFW_ERR_INVALID);
   } else {
     hfw_writer_raw(&w, "hearth/v1/");
@@ -766,6 +772,135 @@ static inline hfw_status hfw_encode_claim(char* buf, size_t cap, const char* mod
   }
   hfw_writer_raw(&w, "\"}");
   return hfw_writer_finish(&w, HFW_MAX_PAYLOAD, out_len);
+}
+
+/* ---- provision: hearthd's answer to a claim, {"minor":0,"sealed":"<hex>"} on .../provision ----
+ * "sealed" is crypto_box_seal (X25519 + XSalsa20-Poly1305, libsodium's sealed box) of the
+ * credentials to the key the device sent in its claim. The library checks the envelope and
+ * decodes the hex; the firmware's crypto library opens the box; hfw_decode_credentials then reads
+ * {"username":"<device id>","password":"<[A-Za-z0-9_-]{16,64}>"} from the opened plaintext. */
+
+static inline int hfwi_hex_value(char c) {
+  if (hfwi_is_digit(c)) return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+static inline hfw_status hfwi_uint_field(hfwi_scan* s, unsigned max) {
+  uint8_t ignored;
+  return hfwi_small_uint(s, max, &ignored);
+}
+
+static inline hfw_status hfw_decode_provision(const char* payload, size_t len, uint8_t* sealed, size_t cap,
+                                              size_t* sealed_len) {
+  enum { HAVE_MINOR = 1, HAVE_SEALED = 2 };
+  hfwi_scan s;
+  unsigned have = 0;
+  if (payload == NULL || sealed == NULL || sealed_len == NULL) return HFW_ERR_INVALID;
+  if (len > HFW_MAX_PAYLOAD) return HFW_ERR_TOO_LARGE;
+  *sealed_len = 0;
+  s.p = payload;
+  s.end = payload + len;
+  if (!hfwi_take(&s, '{')) return HFW_ERR_SYNTAX;
+  for (;;) {
+    char key[8];
+    hfw_status st = hfwi_string(&s, key, sizeof key - 1);
+    if (st == HFW_ERR_INVALID) return HFW_ERR_UNEXPECTED;
+    if (st != HFW_OK) return st;
+    if (!hfwi_take(&s, ':')) return HFW_ERR_SYNTAX;
+    if (strcmp(key, "minor") == 0) {
+      if (have & HAVE_MINOR) return HFW_ERR_UNEXPECTED;
+      have |= HAVE_MINOR;
+      st = hfwi_uint_field(&s, 255u);
+    } else if (strcmp(key, "sealed") == 0) {
+      size_t n = 0;
+      if (have & HAVE_SEALED) return HFW_ERR_UNEXPECTED;
+      have |= HAVE_SEALED;
+      if (!hfwi_take(&s, '"')) return HFW_ERR_SYNTAX;
+      while (s.p + 1 < s.end && *s.p != '"') {
+        const int hi = hfwi_hex_value(s.p[0]), lo = hfwi_hex_value(s.p[1]);
+        if (hi < 0 || lo < 0) return HFW_ERR_SYNTAX;
+        if (n >= cap || n >= HFW_MAX_SEALED) return HFW_ERR_OVERFLOW;
+        sealed[n++] = (uint8_t)((hi << 4) | lo);
+        s.p += 2;
+      }
+      if (s.p >= s.end || *s.p != '"') return HFW_ERR_SYNTAX;
+      ++s.p;
+      if (n <= HFW_SEAL_OVERHEAD) return HFW_ERR_INVALID;
+      *sealed_len = n;
+    } else {
+      return HFW_ERR_UNEXPECTED; /* forward compatibility comes with a newer minor of this header */
+    }
+    if (st != HFW_OK) return st;
+    if (hfwi_take(&s, '}')) break;
+    if (!hfwi_take(&s, ',')) return HFW_ERR_SYNTAX;
+  }
+  hfwi_skip_ws(&s);
+  if (s.p != s.end) return HFW_ERR_SYNTAX;
+  if (have != (HAVE_MINOR | HAVE_SEALED)) {
+    *sealed_len = 0;
+    return HFW_ERR_MISSING;
+  }
+  return HFW_OK;
+}
+
+typedef struct hfw_credentials {
+  char username[HFW_MAX_DEVICE_ID + 1];
+  char password[HFW_MAX_PASSWORD + 1];
+} hfw_credentials;
+
+static inline int hfwi_valid_password(const char* p) {
+  size_t n = 0;
+  for (; p[n] != '\0'; ++n) {
+    if (!hfwi_is_alnum(p[n]) && p[n] != '_' && p[n] != '-') return 0;
+  }
+  return n >= 16 && n <= HFW_MAX_PASSWORD;
+}
+
+/* plaintext: the opened sealed box (not NUL-terminated). On success both fields are set. */
+static inline hfw_status hfw_decode_credentials(const uint8_t* plaintext, size_t len, hfw_credentials* out) {
+  enum { HAVE_USER = 1, HAVE_PASSWORD = 2 };
+  hfwi_scan s;
+  unsigned have = 0;
+  if (plaintext == NULL || out == NULL) return HFW_ERR_INVALID;
+  if (len > HFW_MAX_SEALED) return HFW_ERR_TOO_LARGE;
+  memset(out, 0, sizeof *out);
+  s.p = (const char*)plaintext;
+  s.end = s.p + len;
+  if (!hfwi_take(&s, '{')) return HFW_ERR_SYNTAX;
+  for (;;) {
+    char key[12];
+    hfw_status st = hfwi_string(&s, key, sizeof key - 1);
+    if (st == HFW_ERR_INVALID) return HFW_ERR_UNEXPECTED;
+    if (st != HFW_OK) return st;
+    if (!hfwi_take(&s, ':')) return HFW_ERR_SYNTAX;
+    if (strcmp(key, "username") == 0 && !(have & HAVE_USER)) {
+      have |= HAVE_USER;
+      st = hfwi_string(&s, out->username, HFW_MAX_DEVICE_ID);
+      if (st == HFW_OK && !hfw_valid_device_id(out->username)) st = HFW_ERR_INVALID;
+    } else if (strcmp(key, "password") == 0 && !(have & HAVE_PASSWORD)) {
+      have |= HAVE_PASSWORD;
+      st = hfwi_string(&s, out->password, HFW_MAX_PASSWORD);
+      if (st == HFW_OK && !hfwi_valid_password(out->password)) st = HFW_ERR_INVALID;
+    } else {
+      st = HFW_ERR_UNEXPECTED;
+    }
+    if (st != HFW_OK) {
+      memset(out, 0, sizeof *out);
+      return st;
+    }
+    if (hfwi_take(&s, '}')) break;
+    if (!hfwi_take(&s, ',')) {
+      memset(out, 0, sizeof *out);
+      return HFW_ERR_SYNTAX;
+    }
+  }
+  hfwi_skip_ws(&s);
+  if (s.p != s.end || have != (HAVE_USER | HAVE_PASSWORD)) {
+    memset(out, 0, sizeof *out);
+    return s.p != s.end ? HFW_ERR_SYNTAX : HFW_ERR_MISSING;
+  }
+  return HFW_OK;
 }
 
 #ifdef __cplusplus

@@ -66,7 +66,7 @@ TEST(ContractExamples, ThereAreExamplesOfEveryKind) {
   std::set<std::string> valid, invalid;
   for (const auto& p : examples("valid")) valid.insert(kind_of(p));
   for (const auto& p : examples("invalid")) invalid.insert(kind_of(p));
-  const std::set<std::string> kinds = {"ack", "claim", "command", "describe", "reading", "status"};
+  const std::set<std::string> kinds = {"ack", "claim", "command", "describe", "provision", "reading", "status"};
   EXPECT_EQ(valid, kinds);
   EXPECT_EQ(invalid, kinds);
 }
@@ -74,7 +74,7 @@ TEST(ContractExamples, ThereAreExamplesOfEveryKind) {
 TEST(ContractExamples, TheDriverAcceptsEveryValidExample) {
   for (const auto& path : examples("valid")) {
     const std::string kind = kind_of(path);
-    if (kind == "command") continue;  // the device's side: see the C decoder test below
+    if (kind == "command" || kind == "provision") continue;  // the device's side: see the C decoder tests below
     HearthNativeDriver driver;
     const Decoded d = decode_example(driver, kind, slurp(path));
     EXPECT_EQ(d.outcome, Outcome::decoded) << path;
@@ -85,7 +85,7 @@ TEST(ContractExamples, TheDriverAcceptsEveryValidExample) {
 TEST(ContractExamples, TheDriverRefusesEveryInvalidExample) {
   for (const auto& path : examples("invalid")) {
     const std::string kind = kind_of(path);
-    if (kind == "command") continue;
+    if (kind == "command" || kind == "provision") continue;
     HearthNativeDriver driver;
     EXPECT_FALSE(violations(decode_example(driver, kind, slurp(path))).empty()) << path;
   }
@@ -106,6 +106,31 @@ TEST(ContractExamples, TheCDecoderAgreesOnEveryCommandExample) {
         EXPECT_EQ(std::string(cmd.id), j["id"].get<std::string>());
         EXPECT_EQ(cmd.relay, j["relay"].get<int>());
         EXPECT_EQ(cmd.on != 0, j["on"].get<bool>());
+      } else {
+        ++invalid;
+        EXPECT_NE(st, HFW_OK) << path;
+      }
+    }
+  }
+  EXPECT_GT(valid, 0);
+  EXPECT_GT(invalid, 0);
+}
+
+// The gateway's provision message (gateway/provisioning.cpp) as firmware reads it; the schema
+// test checks the same examples, so the C envelope decoder and the schema agree.
+TEST(ContractExamples, TheCDecoderAgreesOnEveryProvisionExample) {
+  int valid = 0, invalid = 0;
+  for (const char* outcome : {"valid", "invalid"}) {
+    for (const auto& path : examples(outcome)) {
+      if (kind_of(path) != "provision") continue;
+      const std::string payload = slurp(path);
+      std::uint8_t sealed[HFW_MAX_SEALED];
+      std::size_t n = 0;
+      const hfw_status st = hfw_decode_provision(payload.data(), payload.size(), sealed, sizeof sealed, &n);
+      if (std::string(outcome) == "valid") {
+        ++valid;
+        EXPECT_EQ(st, HFW_OK) << path;
+        EXPECT_EQ(n * 2, json::parse(payload)["sealed"].get<std::string>().size()) << path;
       } else {
         ++invalid;
         EXPECT_NE(st, HFW_OK) << path;

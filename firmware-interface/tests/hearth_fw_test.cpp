@@ -49,9 +49,13 @@ Encoder status(int online, const char* boot) {
 
 TEST(HearthFwTopic, BuildsTheContractTopics) {
   char buf[HFW_MAX_TOPIC];
-  const std::pair<hfw_topic_kind, const char*> kinds[] = {
-      {HFW_TOPIC_READING, "reading"}, {HFW_TOPIC_STATUS, "status"}, {HFW_TOPIC_DESCRIBE, "describe"},
-      {HFW_TOPIC_CMD, "cmd"},         {HFW_TOPIC_ACK, "ack"},       {HFW_TOPIC_CLAIM, "claim"}};
+  const std::pair<hfw_topic_kind, const char*> kinds[] = {{HFW_TOPIC_READING, "reading"},
+                                                          {HFW_TOPIC_STATUS, "status"},
+                                                          {HFW_TOPIC_DESCRIBE, "describe"},
+                                                          {HFW_TOPIC_CMD, "cmd"},
+                                                          {HFW_TOPIC_ACK, "ack"},
+                                                          {HFW_TOPIC_CLAIM, "claim"},
+                                                          {HFW_TOPIC_PROVISION, "provision"}};
   for (const auto& [kind, leaf] : kinds) {
     ASSERT_EQ(hfw_topic(buf, sizeof buf, "plug-7", kind), HFW_OK);
     EXPECT_EQ(std::string(buf), std::string("hearth/v1/plug-7/") + leaf);

@@ -8,6 +8,7 @@
 
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
@@ -430,6 +431,24 @@ test('the householder sets up the home on a phone: devices, consent, export and 
   await phone.click('#login-submit');
   await phone.waitForSelector('#home-setup:visible');
   assert.equal(await phone.isVisible('#admin'), false, 'accounts are for admins');
+
+  // A new Hearth sensor asks to join; the code printed on it lets it in (a wrong one does not).
+  const key = crypto.randomBytes(32).toString('hex');
+  await home.publish('hearth/v1/hall-sensor/claim',
+    JSON.stringify({ minor: 0, model: 'Hearth Sensor', firmware: '1.0.0', code: '7K3QM9TZ', key }));
+  const claim = phone.locator('div[data-claim="hearth:hall-sensor"]');
+  await claim.waitFor({ timeout: 15000 });
+  assert.ok(!(await text(phone, '#claims-panel')).includes('7K3QM9TZ'), 'the code is never shown');
+  await claim.locator('input').fill('7K3Q-M9TA');
+  await claim.locator('button[type=submit]').click();
+  await waitFor('a wrong code refused', async () => (await text(phone, '#claims-error')) === catalogue.en['ui.setup.claims.wrong_code']);
+  await claim.locator('input').fill('7k3q-m9tz');
+  await claim.locator('button[type=submit]').click();
+  await waitFor('the device claimed', async () => (await text(phone, '#claims-notice')).includes('hearth:hall-sensor'));
+  const added = catalogue.en['ui.setup.claims.sent'].replace('{id}', 'hearth:hall-sensor');
+  await waitFor('shown as added', async () => (await text(phone, 'div[data-claim="hearth:hall-sensor"]')).includes(added), 10000);
+  const claims = (await home.api('GET', '/api/v1/setup/claims')).json;
+  assert.equal(claims.claims.find((c) => c.id === 'hearth:hall-sensor').state, 'sent');
 
   // The kettle is renamed and moved; what may be switched off is the installer's call.
   const kettle = phone.locator('div[data-device="tasmota:kettle"]');

@@ -4,7 +4,9 @@
 //   - the acks it then builds must be accepted by the gateway's native driver;
 //   - the native driver itself: input "<topic>\n<payload>" (a bare leaf such as "describe" becomes
 //     hearth/v1/fz/<leaf>), with one driver across inputs so describes shape later decodes. It must
-//     never emit an off command for a relay it knows to be essential.
+//     never emit an off command for a relay it knows to be essential;
+//   - the claim-mode decoders (hfw_decode_provision, hfw_decode_credentials): bounded, and what they
+//     accept is JSON with the same meaning.
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -61,6 +63,25 @@ void check_driver(std::string_view in, HearthNativeDriver& driver) {
   }
 }
 
+void check_provision(std::string_view in) {
+  std::uint8_t sealed[HFW_MAX_SEALED];
+  std::size_t n = 0;
+  if (hfw_decode_provision(in.data(), in.size(), sealed, sizeof sealed, &n) == HFW_OK) {
+    const auto j = nlohmann::json::parse(in, nullptr, false);
+    if (!j.is_object() || !j.contains("sealed") || !j["sealed"].is_string()) __builtin_trap();
+    if (n <= HFW_SEAL_OVERHEAD || n > HFW_MAX_SEALED || j["sealed"].get<std::string>().size() != 2 * n)
+      __builtin_trap();
+  }
+  hfw_credentials c;
+  if (hfw_decode_credentials(reinterpret_cast<const std::uint8_t*>(in.data()), in.size(), &c) == HFW_OK) {
+    const auto j = nlohmann::json::parse(in, nullptr, false);
+    if (!j.is_object() || j.size() != 2 || j.value("username", "") != c.username ||
+        j.value("password", "") != c.password)
+      __builtin_trap();
+    if (!hfw_valid_device_id(c.username)) __builtin_trap();
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -68,5 +89,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view in(reinterpret_cast<const char*>(data), size);
   check_command(in, driver);
   check_driver(in, driver);
+  check_provision(in);
   return 0;
 }

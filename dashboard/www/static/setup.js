@@ -43,11 +43,13 @@
     H.show(H.byId('wellbeing-enabled-label'), owner);
     if (me.role === 'admin') loadAccounts();
     if (owner) {
+      loadClaims();
       loadDevices();
       loadConsent();
       loadTariff();
     } else {
       H.show(H.byId('tariff-panel'), false);
+      H.show(H.byId('claims-panel'), false);
     }
     if (owner || me.role === 'carer') loadWellbeing();
   }
@@ -147,6 +149,96 @@
       H.request('PUT', '/api/v1/setup/devices/' + encodeURIComponent(d.id), body, function (err2) {
         if (failed('devices-error', err2)) return;
         flash('devices-notice', H.t('ui.setup.devices.saved', {name: body.name || d.id}));
+      });
+      return false;
+    };
+    wrap.appendChild(form);
+    return wrap;
+  }
+
+  /* ---- new hearth/v1 devices asking to be claimed (docs/firmware-contract.md) ---- */
+
+  var claimsTimer = null;
+
+  function loadClaims() {
+    H.request('GET', '/api/v1/setup/claims', null, function (err, data) {
+      if (err && err.status === 503) {
+        H.show(H.byId('claims-panel'), false); // no native devices on this box
+        return;
+      }
+      if (failed('claims-error', err)) return;
+      H.show(H.byId('claims-panel'), true);
+      var box = H.byId('claims');
+      var focused = document.activeElement && box.contains(document.activeElement) ? document.activeElement.id : '';
+      var typed = {};
+      var inputs = box.getElementsByTagName('input');
+      for (var k = 0; k < inputs.length; k++) typed[inputs[k].id] = inputs[k].value;
+      H.clear(box);
+      var list = data.claims || [];
+      if (!list.length) box.appendChild(H.el('p', 'muted', H.t('ui.setup.claims.none')));
+      for (var i = 0; i < list.length; i++) box.appendChild(claimForm(list[i], i, data.accounts));
+      for (var id in typed) if (H.byId(id)) H.byId(id).value = typed[id]; // a refresh keeps what was typed
+      if (focused && H.byId(focused)) H.byId(focused).focus();
+      // Devices ask every minute and are set up in seconds: keep the list current while it is open.
+      if (claimsTimer) clearTimeout(claimsTimer);
+      claimsTimer = setTimeout(function () {
+        if (me) loadClaims();
+      }, 5000);
+    });
+  }
+
+  function claimStatus(c) {
+    if (c.state === 'provisioning') return H.t('ui.setup.claims.provisioning', {id: c.id});
+    if (c.state === 'sent') return H.t('ui.setup.claims.sent', {id: c.id});
+    if (c.state === 'failed') return H.t('ui.setup.claims.failed', {id: c.id, error: c.error});
+    if (c.state === 'locked') {
+      var minutes = Math.max(1, Math.ceil((c.locked_until_ms - new Date().getTime()) / 60000));
+      return H.t('ui.setup.claims.locked', {minutes: minutes});
+    }
+    return H.t('ui.setup.claims.asking', {id: c.id});
+  }
+
+  function claimForm(c, n, accounts) {
+    var wrap = H.el('div', 'device');
+    wrap.setAttribute('data-claim', c.id);
+    wrap.appendChild(H.el('h3', null, c.model || c.id));
+    wrap.appendChild(H.el('p', 'muted', claimStatus(c) + (c.firmware ? ' · ' + c.firmware : '')));
+    if (c.state !== 'waiting' && c.state !== 'failed') return wrap;
+    if (accounts === 'off') {
+      wrap.appendChild(H.el('p', 'hint', H.t('ui.setup.claims.off')));
+      return wrap;
+    }
+    var form = H.el('form', 'form');
+    var code = H.el('input');
+    code.maxLength = 12;
+    code.autocomplete = 'off';
+    code.setAttribute('autocapitalize', 'characters');
+    code.placeholder = '7K3Q-M9TZ';
+    code.required = true;
+    field(form, 'ui.setup.claims.code', code, 'claim-code-' + n);
+    var add = H.el('button', null, H.t('ui.setup.claims.submit'));
+    add.type = 'submit';
+    add.setAttribute('aria-label', H.t('ui.setup.claims.submit') + ' ' + c.id);
+    form.appendChild(add);
+    form.onsubmit = function (e) {
+      if (e && e.preventDefault) e.preventDefault();
+      H.byId('claims-error').textContent = '';
+      H.request('POST', '/api/v1/setup/claims/' + encodeURIComponent(c.id), {code: code.value}, function (err) {
+        if (err && err.status === 422) {
+          H.byId('claims-error').textContent = H.t('ui.setup.claims.wrong_code');
+          return;
+        }
+        if (err && err.status === 429) {
+          H.byId('claims-error').textContent =
+            H.t('ui.setup.claims.locked', {minutes: Math.max(1, Math.ceil(err.retryAfterS / 60))});
+          loadClaims();
+          return;
+        }
+        if (failed('claims-error', err)) return;
+        code.value = '';
+        flash('claims-notice', H.t('ui.setup.claims.started', {id: c.id}));
+        loadClaims();
+        setTimeout(loadDevices, 3000);
       });
       return false;
     };

@@ -152,6 +152,9 @@ class Home {
         `  port: ${this.httpPort}`,
         `  api_token: ${API_TOKEN}`,
         ...(this.tls ? ['  tls: {enabled: true}'] : []),
+        // The test broker has no accounts: claimed devices get credentials it does not check.
+        'provisioning:',
+        '  accounts: none',
         'devices:',
         devicesYaml,
         '',
