@@ -21,6 +21,7 @@
 #include "coordinator/service.h"
 #include "support/mail_decode.h"
 #include "support/temp_dir.h"
+#include "support/test_store.h"
 
 using namespace hearth;
 using namespace hearth::coordinator;
@@ -37,7 +38,7 @@ std::string base_config(const test::TempDir& dir) {
   std::ofstream(dir.file("hook.secret")) << "a-shared-secret-of-32-characters\n";
   std::ofstream(dir.file("smtp.pw")) << "smtp-password\n";
   return "mqtt:\n  url: mqtts://broker.example:8883\n  username: coordinator\n  password_file: " + dir.file("pw") +
-         "\nstore:\n  path: " + dir.file("c.db") +
+         test::test_store_yaml(dir) +
          "\ncoops:\n  coop-a:\n    gateways: [gw-a1, gw-a2]\n  coop-b:\n    gateways: [gw-b1]\n";
 }
 
@@ -95,6 +96,7 @@ struct FakeTransport : NotifyTransport {
 
 struct NotifierTest : ::testing::Test {
   void SetUp() override {
+    HEARTH_REQUIRE_TEST_STORE();
     auto c = parse_coordinator_config(base_config(dir) + smtp_block(dir) + rotas(dir), "c.yaml");
     ASSERT_TRUE(c) << c.error().message;
     config = *c;
