@@ -14,6 +14,10 @@
 //   exactly one instance, without instances queueing behind each other. We chose this over
 //   SERIALIZABLE with retry because every contended operation here is "take the due rows": with
 //   SKIP LOCKED the losers do other work instead of failing and retrying the whole transaction.
+// - Storing a message is one prepared statement (data-modifying CTEs) in autocommit: atomic, one
+//   round trip, and its commit waits for the WAL flush, so a receipt means durable. The escalation
+//   step's transaction does not wait for the flush (see advance_escalations): a crash of the
+//   server can repeat a notification, never lose one.
 // - Deadlocks and serialization failures (SQLSTATE class 40) are still retried, a few times, as a
 //   lost connection is: the transaction never committed, so running it again is safe.
 #include "coordinator/postgres_store.h"
