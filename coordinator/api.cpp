@@ -52,6 +52,13 @@ std::vector<std::string> split_path(const std::string& path) {
   return parts;
 }
 
+// One escalation step for the coordinator (the alert's own texts stay out: GET .../alerts has the alert).
+json step_json(const EscalationStep& s) {
+  return {{"home", s.home_id},      {"alert_id", s.alert_id},   {"raised_ms", s.raised_ms},     {"step", s.step},
+          {"kind", s.kind},         {"person_id", s.person_id}, {"person_name", s.person_name}, {"role", s.role},
+          {"language", s.language}, {"at_ms", s.at_ms},         {"channel", s.channel},         {"note", s.note}};
+}
+
 json alert_json(const AlertRow& a) {
   const auto opt = [](const std::optional<std::int64_t>& v) { return v ? json(*v) : json(nullptr); };
   return json{{"home", a.home_id},
@@ -69,6 +76,44 @@ json alert_json(const AlertRow& a) {
 
 void audit(const ApiAccount& who, const std::string& what, const std::string& coop) {
   spdlog::info("{}: audit: {} ({}) read {} of co-op {}", TAG, who.name, to_string(who.role), what, coop);
+}
+
+// GET .../steps[?home=&alert=]: every recorded escalation step (who was told, by which channel, who
+// acknowledged or attended, when); GET .../responses: the telecare response shares of
+// `hearth-coordinator report --responses`. Coordinators only; the caller checked role and co-op.
+HttpResponse escalation_report(const CoordinatorStore& store, const CoordinatorConfig& config, const ApiAccount& who,
+                               const std::string& coop, const std::string& leaf, const HttpRequest& req) {
+  const auto home = req.query_param("home");
+  if (home && !config.coops.at(coop).contains(*home)) return json_error(404, "not found");
+  auto steps = store.escalation_steps(coop, home.value_or(""));
+  if (!steps) {
+    spdlog::error("{}: {}", TAG, steps.error().message);
+    return json_error(500, "store unavailable");
+  }
+  if (leaf == "steps") {
+    const auto alert = req.query_param("alert");
+    json out = json::array();
+    for (const auto& s : *steps)
+      if (!alert || s.alert_id == *alert) out.push_back(step_json(s));
+    audit(who, "escalation steps" + (home ? " of home " + *home : std::string{}), coop);
+    return json_response({{"coop", coop}, {"steps", std::move(out)}});
+  }
+  if (home) return json_error(400, "responses are for the whole co-op");
+  auto summary = store.response_summary(coop);
+  auto alerts = store.alerts(coop);
+  if (!summary || !alerts) return json_error(500, "store unavailable");
+  const auto attended = attended_summary(*alerts, *steps, config.notify.attend_within);
+  json within = json::array();
+  for (const auto& [threshold, n] : attended.within)
+    within.push_back({{"minutes", std::chrono::duration_cast<std::chrono::minutes>(threshold).count()}, {"alerts", n}});
+  audit(who, "responses", coop);
+  return json_response({{"coop", coop},
+                        {"alerts", summary->alerts},
+                        {"acknowledged", summary->acknowledged},
+                        {"acknowledged_within_60s", summary->within_60s},
+                        {"acknowledged_within_180s", summary->within_180s},
+                        {"attended", attended.attended},
+                        {"attended_within", std::move(within)}});
 }
 
 }  // namespace
@@ -173,12 +218,14 @@ HttpResponse CoordinatorApi::handle(const HttpRequest& req, std::chrono::steady_
                            "attachment; filename=\"hearth-" + coop + "-" + *from + "-" + *to + "-" + by + ".csv\"");
     return r;
   }
-  if (leaf != "homes" && leaf != "alerts") return json_error(404, "not found");
+  if (leaf != "homes" && leaf != "alerts" && leaf != "steps" && leaf != "responses")
+    return json_error(404, "not found");
   if (who->role != ApiRole::coordinator) {
     ++stats_.forbidden;
     return json_error(403, "analysts see aggregates only");
   }
   const auto& gateways = config_.coops.at(coop);
+  if (leaf == "steps" || leaf == "responses") return escalation_report(store_, config_, *who, coop, leaf, req);
   auto rows = store_.alerts(coop);  // this co-op only
   if (!rows) {
     spdlog::error("{}: {}", TAG, rows.error().message);

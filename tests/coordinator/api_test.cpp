@@ -125,6 +125,9 @@ const std::vector<std::pair<std::string, std::string>> ENDPOINTS = {
     {"/homes", "coordinator"},
     {"/alerts", "coordinator"},
     {"/alerts?home=gw-a1", "coordinator"},
+    {"/steps", "coordinator"},
+    {"/steps?home=gw-a1", "coordinator"},
+    {"/responses", "coordinator"},
     {"/analytics?from=2026-01-01&to=2026-01-01", "both"},
     {"/analytics?from=2026-01-01&to=2026-01-31&by=week&format=csv", "both"},
 };
@@ -191,6 +194,46 @@ TEST_F(ApiTest, CoordinatorsSeeTheirHomesAndAlerts) {
   EXPECT_TRUE(json::parse(r.body)["alerts"].empty());
   r = get("/api/v1/whoami", account("analyst-b").token);
   EXPECT_EQ(json::parse(r.body), (json{{"name", "analyst-b"}, {"role", "analyst"}, {"coop", "coop-b"}}));
+}
+
+TEST_F(ApiTest, CoordinatorsSeeEscalationStepsAndResponseShares) {
+  EscalationStep s;
+  s.coop_id = "coop-a";
+  s.home_id = "gw-a1";
+  s.alert_id = "smoke:coop-a-secret";
+  s.kind = "attended";
+  s.person_id = "ben";
+  s.person_name = "Ben Evans";
+  s.at_ms = T0 + 20 * 60'000;  // 20 minutes after it was raised
+  s.channel = "api";
+  s.note = "with her now";
+  auto recorded = store->record_attended(s);
+  ASSERT_TRUE(recorded && *recorded) << (recorded ? "no such alert" : recorded.error().message);
+
+  auto r = get("/api/v1/coops/coop-a/steps?home=gw-a1", account("coord-a").token);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json steps = json::parse(r.body)["steps"];
+  const auto attended = std::find_if(steps.begin(), steps.end(), [](const json& j) { return j["kind"] == "attended"; });
+  ASSERT_NE(attended, steps.end()) << steps.dump();
+  EXPECT_EQ((*attended)["person_name"], "Ben Evans");
+  EXPECT_EQ((*attended)["note"], "with her now");
+  EXPECT_EQ((*attended)["at_ms"], T0 + 20 * 60'000);
+  r = get("/api/v1/coops/coop-a/steps?home=gw-a1&alert=another", account("coord-a").token);
+  EXPECT_TRUE(json::parse(r.body)["steps"].empty());
+  EXPECT_EQ(get("/api/v1/coops/coop-a/steps?home=gw-b1", account("coord-a").token).status, 404)
+      << "another co-op's home";
+
+  r = get("/api/v1/coops/coop-a/responses", account("coord-a").token);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json resp = json::parse(r.body);
+  EXPECT_EQ(resp["alerts"], 1);
+  EXPECT_EQ(resp["acknowledged"], 0);
+  EXPECT_EQ(resp["attended"], 1);
+  ASSERT_EQ(resp["attended_within"].size(), 2u);  // the defaults: 30 and 45 minutes
+  EXPECT_EQ(resp["attended_within"][0], (json{{"minutes", 30}, {"alerts", 1}}));
+  // Co-op B sees none of it.
+  r = get("/api/v1/coops/coop-b/steps", account("coord-b").token);
+  EXPECT_EQ(r.body.find("Ben Evans"), std::string::npos);
 }
 
 TEST_F(ApiTest, AnalyticsAsJsonAndCsv) {
