@@ -327,6 +327,23 @@ test('a coordinator sees the homes, the open alert, and acknowledges it', async 
   await waitFor('the acknowledged time', async () => /by duty-cath/.test(await card.innerText()));
   assert.equal(await card.locator('button.ack-button').count(), 0);
 
+  // Someone arrives at the home: the step is on the card, and the co-op's response line counts it.
+  const attend = await api('POST', '/api/v1/coops/coop-a/alerts/attend', tokens['duty-cath'],
+    { home: ALERT_HOME, alert_id: ALERT_ID, note: 'Mair is fine' });
+  assert.equal(attend.status, 200, JSON.stringify(attend.json));
+  await page.click('#home-back');
+  await waitFor('the response line', async () =>
+    (await page.innerText('#homes-responses')).includes('someone arrived for 1'));
+  await page.click(`button.open-home[data-home="${ALERT_HOME}"]`);
+  const step = card.locator('li.step-attended');
+  await step.waitFor();
+  const stepText = await step.innerText();
+  assert.ok(stepText.includes(catalogue.en['ui.coop.step.attended']), stepText);
+  assert.ok(stepText.includes('duty-cath') && stepText.includes('(api)') && stepText.includes('Mair is fine'), stepText);
+  assert.equal(await card.locator('.steps-heading').innerText(), catalogue.en['ui.coop.steps.heading']);
+  await assertContrast(page, 'home with escalation steps');
+  await shot(page, 'coordinator-alert-steps');
+
   // The API refuses an analyst's acknowledgement and another co-op's home.
   const body = { home: ALERT_HOME, alert_id: ALERT_ID };
   assert.equal((await api('POST', '/api/v1/coops/coop-a/alerts/ack', tokens['analyst-ana'], body)).status, 403);

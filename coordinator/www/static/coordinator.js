@@ -161,6 +161,18 @@
       showProblem('');
       homes = answer.data;
       renderHomes();
+      loadResponses();
+    });
+  }
+
+  // The telecare response shares (GET .../responses), under the homes.
+  function loadResponses() {
+    return api('GET', coopPath('responses')).then(function (answer) {
+      if (!answer.ok) return;
+      var r = answer.data;
+      byId('homes-responses').textContent = t('ui.coop.responses', {
+        alerts: r.alerts, ack60: r.acknowledged_within_60s, ack180: r.acknowledged_within_180s, attended: r.attended
+      });
     });
   }
 
@@ -223,16 +235,46 @@
   function loadHomeAlerts() {
     if (!home) return null;
     var id = home.id;
-    return api('GET', coopPath('alerts') + '?home=' + encodeURIComponent(id)).then(function (answer) {
-      if (!home || home.id !== id) return;
+    var query = '?home=' + encodeURIComponent(id);
+    return api('GET', coopPath('alerts') + query).then(function (answer) {
+      if (!home || home.id !== id) return null;
       if (!answer.ok) {
         if (answer.status !== 401) showProblem(problemText(answer));
-        return;
+        return null;
       }
       showProblem('');
       home.alerts = answer.data.alerts;
-      renderHome();
+      return api('GET', coopPath('steps') + query).then(function (steps) {
+        if (!home || home.id !== id) return;
+        home.steps = steps.ok ? steps.data.steps : [];
+        renderHome();
+      });
     });
+  }
+
+  // Literal keys, so that the catalogue check sees each one used.
+  var STEP_KEYS = {
+    notified: 'ui.coop.step.notified', escalated: 'ui.coop.step.escalated', delivered: 'ui.coop.step.delivered',
+    delivery_failed: 'ui.coop.step.delivery_failed', acknowledged: 'ui.coop.step.acknowledged',
+    attended: 'ui.coop.step.attended', resolved: 'ui.coop.step.resolved', exhausted: 'ui.coop.step.exhausted',
+    no_rota: 'ui.coop.step.no_rota'
+  };
+
+  // Who was told, by which channel, who acknowledged or arrived, and when: oldest first.
+  function stepsList(alertId) {
+    var list = el('ol', 'steps');
+    var steps = (home.steps || []).filter(function (s) { return s.alert_id === alertId; });
+    steps.sort(function (a, b) { return a.at_ms - b.at_ms; });
+    for (var i = 0; i < steps.length; i++) {
+      var s = steps[i];
+      var text = dateTime(s.at_ms) + ' ' + (STEP_KEYS[s.kind] ? t(STEP_KEYS[s.kind]) : s.kind);
+      if (s.person_name || s.person_id) text += ' ' + (s.person_name || s.person_id);
+      if (s.channel) text += ' (' + s.channel + ')';
+      if (s.note) text += ' – ' + s.note;
+      var item = el('li', 'step step-' + s.kind, text);
+      list.appendChild(item);
+    }
+    return steps.length ? list : null;
   }
 
   function timeRow(list, key, value) {
@@ -265,6 +307,11 @@
       timeRow(times, 'ui.coop.alert.resolved', dateTime(a.resolved_ms));
       timeRow(times, 'ui.coop.alert.events', String(a.events));
       card.appendChild(times);
+      var steps = stepsList(a.alert_id);
+      if (steps) {
+        card.appendChild(el('h3', 'steps-heading', t('ui.coop.steps.heading')));
+        card.appendChild(steps);
+      }
       if (open && !a.acknowledged_ms) card.appendChild(ackForm(home.id, a.alert_id));
       box.appendChild(card);
     }
