@@ -347,9 +347,13 @@ HttpResponse claim_device(const HttpRequest& req, ApiContext& ctx, const Princip
                                                  "unknown_device", "not_configured", "busy"};
   ctx.store->audit(who.name, "claim_device", id + " " + std::string{OUTCOME[static_cast<int>(r.outcome)]});
   switch (r.outcome) {
-    case ClaimOutcome::started:
+    case ClaimOutcome::started: {
       if (ctx.live) ctx.live("claims", "{}");
-      return json_response({{"id", id}, {"state", "provisioning"}, {"message", r.message}}, 202);
+      std::string state = "provisioning";  // "sent" at once when the broker has no accounts
+      for (const auto& c : ctx.provisioning->claims())
+        if (c.device_id == id) state = c.state;
+      return json_response({{"id", id}, {"state", state}, {"message", r.message}}, 202);
+    }
     case ClaimOutcome::wrong_code:
       return json_error(422, r.message);
     case ClaimOutcome::locked: {
