@@ -336,26 +336,16 @@ class SqliteCoordinatorStore final : public CoordinatorStore {
       if (!update) return update.error();
       std::vector<EscalationStep> notify;
       for (const auto& d : due) {
-        const auto steps = rota(d.coop, d.home);
-        const auto next = static_cast<std::size_t>(d.step + 1);
-        EscalationStep step{d.coop, d.home, d.alert, d.raised_ms, static_cast<int>(next), "", "", "", "", "",
-                            now_ms, "",     "",      ""};
-        std::int64_t next_at = now_ms;
-        std::string state = "active";
-        if (next < steps.size()) {
-          const RotaStep& who = steps[next];
-          step.kind = next == 0 ? "notified" : "escalated";
-          step.person_id = who.id;
-          step.person_name = who.name;
-          step.role = who.role;
-          step.language = who.language;
-          step.alert_payload = d.payload;
-          next_at = now_ms + who.ack_within.count();
-        } else {
-          step.kind = steps.empty() ? "no_rota" : "exhausted";
-          state = step.kind;
-        }
-        update->bind(1, static_cast<std::int64_t>(next)).bind(2, next_at).bind(3, state).bind(4, d.coop);
+        EscalationStep current;
+        current.coop_id = d.coop;
+        current.home_id = d.home;
+        current.alert_id = d.alert;
+        current.raised_ms = d.raised_ms;
+        current.step = static_cast<int>(d.step);
+        current.alert_payload = d.payload;
+        auto [step, next_at, state] = next_escalation_step(rota(d.coop, d.home), std::move(current), now_ms);
+        const auto next = static_cast<std::int64_t>(step.step);
+        update->bind(1, next).bind(2, next_at).bind(3, state).bind(4, d.coop);
         update->bind(5, d.home).bind(6, d.alert).bind(7, d.raised_ms);
         if (auto r = update->run(); !r) return r.error();
         if (auto r = insert_step(step); !r) return r.error();
@@ -543,6 +533,29 @@ class SqliteCoordinatorStore final : public CoordinatorStore {
 };
 
 }  // namespace
+
+NextEscalation next_escalation_step(const std::vector<RotaStep>& rota, EscalationStep due, std::int64_t now_ms) {
+  NextEscalation n;
+  n.step = std::move(due);
+  const auto next = static_cast<std::size_t>(n.step.step + 1);
+  n.step.step = static_cast<int>(next);
+  n.step.at_ms = now_ms;
+  n.next_at_ms = now_ms;
+  if (next < rota.size()) {
+    const RotaStep& who = rota[next];
+    n.step.kind = next == 0 ? "notified" : "escalated";
+    n.step.person_id = who.id;
+    n.step.person_name = who.name;
+    n.step.role = who.role;
+    n.step.language = who.language;
+    n.next_at_ms = now_ms + who.ack_within.count();
+  } else {
+    n.step.kind = rota.empty() ? "no_rota" : "exhausted";
+    n.step.alert_payload.clear();
+    n.state = n.step.kind;
+  }
+  return n;
+}
 
 core::Result<std::unique_ptr<CoordinatorStore>> open_coordinator_store(const StoreSettings& settings) {
   if (settings.backend == "sqlite") return SqliteCoordinatorStore::open(settings.path);

@@ -126,6 +126,15 @@ struct ResponseSummary {
   std::int64_t within_180s = 0;
 };
 
+// The next step of an escalation that has come due, the same in every backend: the next person on
+// the rota is told (kind notified for the first, escalated after), or it ends (no_rota, exhausted).
+struct NextEscalation {
+  EscalationStep step;
+  std::int64_t next_at_ms = 0;   // when the step after this one is due
+  std::string state = "active";  // or "no_rota", "exhausted": the escalations row's new state
+};
+NextEscalation next_escalation_step(const std::vector<RotaStep>& rota, EscalationStep due, std::int64_t now_ms);
+
 class CoordinatorStore {
  public:
   virtual ~CoordinatorStore() = default;

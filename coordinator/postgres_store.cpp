@@ -278,33 +278,23 @@ class PostgresCoordinatorStore final : public CoordinatorStore {
         const std::string home = d[1].as<std::string>();
         const std::string alert = d[2].as<std::string>();
         const auto raised_ms = d[3].as<std::int64_t>();
-        const auto steps = rota(coop, home);
-        const auto next = static_cast<std::size_t>(d[4].as<std::int64_t>() + 1);
-        EscalationStep step{coop,   home, alert, raised_ms, static_cast<int>(next), "", "", "", "", "",
-                            now_ms, "",   "",    ""};
-        std::int64_t next_at = now_ms;
-        std::string state = "active";
-        if (next < steps.size()) {
-          const RotaStep& who = steps[next];
-          step.kind = next == 0 ? "notified" : "escalated";
-          step.person_id = who.id;
-          step.person_name = who.name;
-          step.role = who.role;
-          step.language = who.language;
-          step.alert_payload = d[5].as<std::string>();
-          next_at = now_ms + who.ack_within.count();
-        } else {
-          step.kind = steps.empty() ? "no_rota" : "exhausted";
-          state = step.kind;
-        }
+        EscalationStep current;
+        current.coop_id = coop;
+        current.home_id = home;
+        current.alert_id = alert;
+        current.raised_ms = raised_ms;
+        current.step = static_cast<int>(d[4].as<std::int64_t>());
+        current.alert_payload = d[5].as<std::string>();
+        auto [step, next_at, state] = next_escalation_step(rota(coop, home), std::move(current), now_ms);
+        const auto next = static_cast<std::int64_t>(step.step);
         // The escalation's new step and its record, in one round trip.
         tx.exec_params0(
             "WITH u AS (UPDATE escalations SET step = $1, next_at_ms = $2, state = $3 WHERE coop_id = $4 AND "
             "home_id = $5 AND alert_id = $6 AND raised_ms = $7) "
             "INSERT INTO escalation_steps (coop_id, home_id, alert_id, raised_ms, step, kind, person_id, person_name, "
             "role, language, at_ms) VALUES ($4, $5, $6, $7, $1, $8, $9, $10, $11, $12, $13)",
-            static_cast<std::int64_t>(next), next_at, state, coop, home, alert, raised_ms, step.kind, step.person_id,
-            step.person_name, step.role, step.language, step.at_ms);
+            next, next_at, state, coop, home, alert, raised_ms, step.kind, step.person_id, step.person_name, step.role,
+            step.language, step.at_ms);
         if (!step.person_id.empty()) notify.push_back(std::move(step));
       }
       return notify;
