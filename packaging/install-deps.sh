@@ -8,6 +8,7 @@ PACKAGES=(
   libpaho-mqttpp-dev libpaho-mqtt-dev libssl-dev libboost1.81-dev libsqlite3-dev sqlite3 nlohmann-json3-dev
   libyaml-cpp-dev libcli11-dev libspdlog-dev libsodium-dev libsystemd-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev mosquitto mosquitto-clients openssl curl clang-format
+  clang  # firmware-interface: hearth_fw.h is also compiled as C99 with clang (hearth_fw_c99_clang)
   chromium nodejs  # dashboard browser tests (tests/browser)
   python3-jsonschema  # firmware-interface: examples and C encoder output against the JSON Schemas
   libpqxx-dev  # hearth-coordinator's PostgreSQL backend (coordinator/postgres_store.cpp; Debian 12 ships 6.4)
