@@ -152,19 +152,11 @@ class SqliteCoordinatorStore final : public CoordinatorStore {
       ev->bind(6, e.event_ms).bind(7, e.raised_ms).bind(8, e.received_ms);
       if (auto r = ev->run(); !r) return r.error();
       // The alert's latest state; an event older than what is stored only adds to the count.
-      auto up = prepare(
+      static const std::string UPSERT =
           "INSERT INTO alerts (coop_id, home_id, alert_id, raised_ms, rule, severity, state, received_ms, "
-          "acknowledged_ms, acknowledged_by, resolved_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-          "ON CONFLICT (coop_id, home_id, alert_id, raised_ms) DO UPDATE SET events = alerts.events + 1, "
-          "state = CASE WHEN excluded.updated_ms >= alerts.updated_ms THEN excluded.state ELSE alerts.state END, "
-          "severity = CASE WHEN excluded.updated_ms >= alerts.updated_ms THEN excluded.severity "
-          "ELSE alerts.severity END, "
-          "acknowledged_ms = COALESCE(alerts.acknowledged_ms, excluded.acknowledged_ms), "
-          "acknowledged_by = CASE WHEN alerts.acknowledged_ms IS NULL THEN excluded.acknowledged_by "
-          "ELSE alerts.acknowledged_by END, "
-          "resolved_ms = COALESCE(excluded.resolved_ms, alerts.resolved_ms), "
-          "updated_ms = CASE WHEN excluded.updated_ms > alerts.updated_ms THEN excluded.updated_ms "
-          "ELSE alerts.updated_ms END");
+          "acknowledged_ms, acknowledged_by, resolved_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) " +
+          std::string{ALERT_MERGE_SQL};
+      auto up = prepare(UPSERT);
       if (!up) return up.error();
       up->bind(1, e.coop_id).bind(2, e.home_id).bind(3, e.alert_id).bind(4, e.raised_ms).bind(5, e.rule);
       up->bind(6, e.severity).bind(7, e.state).bind(8, e.received_ms);

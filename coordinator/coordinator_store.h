@@ -126,6 +126,21 @@ struct ResponseSummary {
   std::int64_t within_180s = 0;
 };
 
+// How an alert event updates the stored alert, in every backend: the ON CONFLICT clause of
+// INSERT INTO alerts (...). The newest event's state and severity win; the first acknowledgement
+// is kept; a resolution sticks; every event adds to the count.
+inline constexpr std::string_view ALERT_MERGE_SQL =
+    "ON CONFLICT (coop_id, home_id, alert_id, raised_ms) DO UPDATE SET events = alerts.events + 1, "
+    "state = CASE WHEN excluded.updated_ms >= alerts.updated_ms THEN excluded.state ELSE alerts.state END, "
+    "severity = CASE WHEN excluded.updated_ms >= alerts.updated_ms THEN excluded.severity "
+    "ELSE alerts.severity END, "
+    "acknowledged_ms = COALESCE(alerts.acknowledged_ms, excluded.acknowledged_ms), "
+    "acknowledged_by = CASE WHEN alerts.acknowledged_ms IS NULL THEN excluded.acknowledged_by "
+    "ELSE alerts.acknowledged_by END, "
+    "resolved_ms = COALESCE(excluded.resolved_ms, alerts.resolved_ms), "
+    "updated_ms = CASE WHEN excluded.updated_ms > alerts.updated_ms THEN excluded.updated_ms "
+    "ELSE alerts.updated_ms END";
+
 // The next step of an escalation that has come due, the same in every backend: the next person on
 // the rota is told (kind notified for the first, escalated after), or it ends (no_rota, exhausted).
 struct NextEscalation {

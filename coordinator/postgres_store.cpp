@@ -439,38 +439,33 @@ class PostgresCoordinatorStore final : public CoordinatorStore {
 
   // The hot statements, prepared once per connection (parsed and planned once, not per message).
   static void prepare_statements(pqxx::connection& c) {
-    c.prepare("store_alert_event",
-              "WITH m AS (INSERT INTO messages (coop_id, home_id, message_id, kind, received_ms, payload) "
-              "VALUES ($1::text, $2::text, $3::text, 'alert_event', $4::bigint, $5::text) "
-              "ON CONFLICT (coop_id, home_id, message_id) DO NOTHING RETURNING id), "
-              "ev AS (INSERT INTO alert_events (message_row, coop_id, home_id, alert_id, event, event_ms, raised_ms, "
-              "received_ms) SELECT id, $1, $2, $6::text, $7::text, $8::bigint, $9::bigint, $4 FROM m), "
-              // The alert's latest state; an event older than what is stored only adds to the count.
-              "al AS (INSERT INTO alerts (coop_id, home_id, alert_id, raised_ms, rule, severity, state, received_ms, "
-              "acknowledged_ms, acknowledged_by, resolved_ms, updated_ms) "
-              "SELECT $1, $2, $6, $9, $10::text, $11::text, $12::text, $4, $13::bigint, $14::text, $15::bigint, $8 "
-              "FROM m ON CONFLICT (coop_id, home_id, alert_id, raised_ms) DO UPDATE SET events = alerts.events + 1, "
-              "state = CASE WHEN excluded.updated_ms >= alerts.updated_ms THEN excluded.state ELSE alerts.state END, "
-              "severity = CASE WHEN excluded.updated_ms >= alerts.updated_ms THEN excluded.severity "
-              "ELSE alerts.severity END, "
-              "acknowledged_ms = COALESCE(alerts.acknowledged_ms, excluded.acknowledged_ms), "
-              "acknowledged_by = CASE WHEN alerts.acknowledged_ms IS NULL THEN excluded.acknowledged_by "
-              "ELSE alerts.acknowledged_by END, "
-              "resolved_ms = COALESCE(excluded.resolved_ms, alerts.resolved_ms), "
-              "updated_ms = GREATEST(excluded.updated_ms, alerts.updated_ms)), "
-              // Raised/reopened starts an escalation, due at once.
-              "es AS (INSERT INTO escalations (coop_id, home_id, alert_id, raised_ms, message_row, next_at_ms) "
-              "SELECT $1, $2, $6, $9, id, $4 FROM m WHERE $16::boolean "
-              "ON CONFLICT (coop_id, home_id, alert_id, raised_ms) DO NOTHING), "
-              // An acknowledgement or a resolution stops it, recorded with its own time from the home. The
-              // UPDATE waits for an instance advancing the same escalation (its row lock), then re-checks.
-              "stop AS (UPDATE escalations SET state = $17::text WHERE $17::text <> '' AND EXISTS (SELECT 1 FROM m) "
-              "AND coop_id = $1 AND home_id = $2 AND alert_id = $6 AND raised_ms = $9 AND state = 'active' "
-              "RETURNING 1), "
-              "st AS (INSERT INTO escalation_steps (coop_id, home_id, alert_id, raised_ms, step, kind, person_id, "
-              "person_name, role, language, at_ms) SELECT $1, $2, $6, $9, -1, $17, '', $19::text, '', '', "
-              "$18::bigint FROM stop) "
-              "SELECT id FROM m");
+    c.prepare(
+        "store_alert_event",
+        "WITH m AS (INSERT INTO messages (coop_id, home_id, message_id, kind, received_ms, payload) "
+        "VALUES ($1::text, $2::text, $3::text, 'alert_event', $4::bigint, $5::text) "
+        "ON CONFLICT (coop_id, home_id, message_id) DO NOTHING RETURNING id), "
+        "ev AS (INSERT INTO alert_events (message_row, coop_id, home_id, alert_id, event, event_ms, raised_ms, "
+        "received_ms) SELECT id, $1, $2, $6::text, $7::text, $8::bigint, $9::bigint, $4 FROM m), "
+        // The alert's latest state; an event older than what is stored only adds to the count.
+        "al AS (INSERT INTO alerts (coop_id, home_id, alert_id, raised_ms, rule, severity, state, received_ms, "
+        "acknowledged_ms, acknowledged_by, resolved_ms, updated_ms) "
+        "SELECT $1, $2, $6, $9, $10::text, $11::text, $12::text, $4, $13::bigint, $14::text, $15::bigint, $8 "
+        "FROM m " +
+            std::string{ALERT_MERGE_SQL} +
+            "), "
+            // Raised/reopened starts an escalation, due at once.
+            "es AS (INSERT INTO escalations (coop_id, home_id, alert_id, raised_ms, message_row, next_at_ms) "
+            "SELECT $1, $2, $6, $9, id, $4 FROM m WHERE $16::boolean "
+            "ON CONFLICT (coop_id, home_id, alert_id, raised_ms) DO NOTHING), "
+            // An acknowledgement or a resolution stops it, recorded with its own time from the home. The
+            // UPDATE waits for an instance advancing the same escalation (its row lock), then re-checks.
+            "stop AS (UPDATE escalations SET state = $17::text WHERE $17::text <> '' AND EXISTS (SELECT 1 FROM m) "
+            "AND coop_id = $1 AND home_id = $2 AND alert_id = $6 AND raised_ms = $9 AND state = 'active' "
+            "RETURNING 1), "
+            "st AS (INSERT INTO escalation_steps (coop_id, home_id, alert_id, raised_ms, step, kind, person_id, "
+            "person_name, role, language, at_ms) SELECT $1, $2, $6, $9, -1, $17, '', $19::text, '', '', "
+            "$18::bigint FROM stop) "
+            "SELECT id FROM m");
     c.prepare("store_summary",
               "WITH m AS (INSERT INTO messages (coop_id, home_id, message_id, kind, received_ms, payload) "
               "VALUES ($1::text, $2::text, $3::text, 'daily_summary', $4::bigint, $5::text) "
