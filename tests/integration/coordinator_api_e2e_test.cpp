@@ -39,10 +39,7 @@ Token make_token(TempDir& dir, const std::string& name) {
 }  // namespace
 
 TEST(CoordinatorApiE2E, RolesAndCoopIsolationOverHttp) {
-  if (mosquitto_path().empty()) {
-    if (running_in_ci()) FAIL() << "mosquitto is required in CI";
-    GTEST_SKIP() << "mosquitto is not installed";
-  }
+  HEARTH_REQUIRE_MOSQUITTO();
   TempDir dir;
   MosquittoBroker broker(dir.path().string());
   ASSERT_TRUE(broker.start());

@@ -61,10 +61,7 @@ json alert_event(const std::string& home, const std::string& alert_id, std::int6
 }  // namespace
 
 TEST(NotifyE2E, EmailWebhookAndAttendedThroughMqttApiAndCli) {
-  if (mosquitto_path().empty()) {
-    if (running_in_ci()) FAIL() << "mosquitto is required in CI";
-    GTEST_SKIP() << "mosquitto is not installed";
-  }
+  HEARTH_REQUIRE_MOSQUITTO();
   TempDir dir;
   MosquittoBroker broker(dir.path().string());
   ASSERT_TRUE(broker.start());
