@@ -134,9 +134,10 @@ ClaimResult Provisioner::claim(std::string_view device_id, std::string_view type
   using Accounts = ProvisioningConfig::Accounts;
   const std::string id = native_of(device_id);
   const auto pending = driver_.pending_claims();
-  const bool asked =
-      std::any_of(pending.begin(), pending.end(), [&](const auto& c) { return c.device_id == device_id; });
-  if (id.empty() || !asked) return {ClaimOutcome::unknown_device, "no device is asking to be claimed as this id", {}};
+  const auto request =
+      std::find_if(pending.begin(), pending.end(), [&](const auto& c) { return c.device_id == device_id; });
+  if (id.empty() || request == pending.end())
+    return {ClaimOutcome::unknown_device, "no device is asking to be claimed as this id", {}};
   if (config_.accounts == Accounts::off)
     return {ClaimOutcome::not_configured, "claiming is not set up on this gateway (provisioning.accounts)", {}};
   if (in_flight_.count(id) != 0) return {ClaimOutcome::busy, "this device is being set up", {}};
@@ -161,8 +162,6 @@ ClaimResult Provisioner::claim(std::string_view device_id, std::string_view type
     return {ClaimOutcome::wrong_code, "the code does not match the device", {}};
   }
   attempts_.erase(id);
-  const auto request =
-      std::find_if(pending.begin(), pending.end(), [&](const auto& c) { return c.device_id == device_id; });
   auto key = hex_bytes(request->public_key_hex);
   if (!key) return {ClaimOutcome::unknown_device, "the device's key is unusable", {}};
   InFlight f{id, random_password(), std::move(*key), "hearthd-claim-" + std::to_string(++next_correlation_),
